@@ -1,0 +1,93 @@
+// deadlock.cpp: Go's checkdead, the goroutine dump, panics, and the stack
+// overflow query for the SIGSEGV handler.
+//
+// check_dead runs with the sched lock held, from an M that is about to
+// sleep. All goroutines are asleep forever when: every M is idle (none runs
+// a goroutine, none is inside blocking()), no timer is pending or firing,
+// and no run queue holds a G. Nothing inside the runtime can then wake
+// anything. (A plain OS thread outside weft could; weft cannot see those,
+// as Go cannot see a C thread. See docs/runtime.md.)
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include <weft/panic.hpp>
+
+#include "sched/runtime.hpp"
+
+namespace weft::detail {
+
+void check_dead(runtime* rt) {
+  if (rt->done.load(std::memory_order_relaxed) != 0 || rt->stopping) return;
+  if (rt->mcount > rt->nmidle) return;
+  if (rt->nmblocking.load(std::memory_order_relaxed) != 0) return;
+  if (timers_pending() != 0) return;
+  if (rt->gq_size.load(std::memory_order_relaxed) != 0) return;
+  for (processor* p : rt->ps)
+    if (!p->runq.empty()) return;
+
+  std::fputs("fatal error: all goroutines are asleep - deadlock!\n\n", stderr);
+  dump_goroutines(rt, nullptr);
+  std::fflush(stderr);
+  if (rt->cfg.on_deadlock == deadlock_policy::abort) std::_Exit(2);
+  // (D1) release: run() returns exit_status::deadlock.
+  rt->done.store(2, std::memory_order_release);
+  sys::futex_wake(rt->done, 1);
+}
+
+void dump_goroutines(runtime* rt, goroutine* running) {
+  if (running != nullptr)
+    std::fprintf(stderr, "goroutine %llu [running]:\n\n",
+                 static_cast<unsigned long long>(running->id));
+  std::vector<goroutine*> waiting;
+  rt->glock.lock();
+  for (goroutine* g = rt->allgs; g != nullptr; g = g->all_next)
+    if (g != running && g->status.load(std::memory_order_relaxed) == gstatus::waiting)
+      waiting.push_back(g);
+  rt->glock.unlock();
+  std::sort(waiting.begin(), waiting.end(),
+            [](const goroutine* a, const goroutine* b) { return a->id < b->id; });
+  for (goroutine* g : waiting) {
+    std::fprintf(stderr, "goroutine %llu [%s]:\n\t%s:%u\n\n",
+                 static_cast<unsigned long long>(g->id), wait_reason_text(g->reason),
+                 g->where.file != nullptr ? g->where.file : "?", g->where.line);
+  }
+}
+
+[[noreturn]] void die_with_panic(const char* what, goroutine* g) {
+  std::fprintf(stderr, "panic: %s\n\n", what);
+  if (g != nullptr) dump_goroutines(g->rt, g);
+  std::fflush(stderr);
+  std::_Exit(2);
+}
+
+[[noreturn]] void panic(const char* message) {
+#if defined(__cpp_exceptions)
+  throw panic_error(message);
+#else
+  machine* m = current_m();
+  goroutine* g = m != nullptr ? m->curg : nullptr;
+  std::fprintf(stderr, "panic: %s\n\n", message);
+  if (g != nullptr) dump_goroutines(g->rt, g);
+  std::fflush(stderr);
+  std::abort();
+#endif
+}
+
+// From the SIGSEGV handler (async-signal context: reads only).
+bool stack_overflow_query(void* addr, std::uint64_t* gid, std::size_t* size) {
+  machine* m = current_m();
+  if (m == nullptr || m->curg == nullptr) return false;
+  goroutine* g = m->curg;
+  if (!g->stk) return false;
+  auto a = reinterpret_cast<std::uintptr_t>(addr);
+  auto bottom = reinterpret_cast<std::uintptr_t>(g->stk.bottom);
+  constexpr std::uintptr_t kGuardWindow = 64 * 1024;  // guard page, any page size
+  if (a >= bottom || a + kGuardWindow < bottom) return false;
+  *gid = g->id;
+  *size = g->stk.size;
+  return true;
+}
+
+}  // namespace weft::detail

@@ -1,0 +1,197 @@
+// goroutines.cpp: goroutine records, their stacks and their ids; spawning.
+//
+// A G record, once allocated, is never freed while its runtime lives: it is
+// linked on rt->allgs (for the deadlock report and the dumps) and recycled
+// through free lists, per P first, then global. A G holds no stack until it
+// is first scheduled (g_take_stack), so a million spawned-but-not-started
+// goroutines cost a million small records, not a million stacks; a dead G
+// gives its stack back to its P's cache at once.
+//
+// Invariants:
+//   G1  g->stk is empty iff g has not started or has died
+//   G2  a G on a free list has status idle and no callable
+//   G3  ids are unique within a run; goroutine 1 is run()'s
+#include <cstring>
+#include <new>
+
+#include "sched/runtime.hpp"
+
+namespace weft::detail {
+
+namespace {
+constexpr std::uint32_t kGfreeLocalMax = 64;
+constexpr std::uint32_t kGBatch = 32;
+constexpr std::uint64_t kIdBatch = 16;
+
+goroutine* new_g_batch_locked(runtime* rt, std::uint32_t n) {
+  goroutine* head = nullptr;
+  for (std::uint32_t i = 0; i < n; i++) {
+    auto* g = new goroutine;
+    g->all_next = rt->allgs;
+    rt->allgs = g;
+    g->next = head;
+    head = g;
+  }
+  return head;
+}
+}  // namespace
+
+goroutine* g_alloc(runtime* rt, processor* p) {
+  goroutine* g = nullptr;
+  if (p != nullptr) {
+    if (p->gfree == nullptr) {
+      // Refill from the global free list, else allocate a batch.
+      rt->glock.lock();
+      std::uint32_t n = 0;
+      while (rt->gfree_global != nullptr && n < kGBatch) {
+        goroutine* x = rt->gfree_global;
+        rt->gfree_global = x->next;
+        rt->gfree_global_count--;
+        x->next = p->gfree;
+        p->gfree = x;
+        n++;
+      }
+      if (n == 0) {
+        p->gfree = new_g_batch_locked(rt, kGBatch);
+        n = kGBatch;
+      }
+      rt->glock.unlock();
+      p->gfree_count += n;
+    }
+    g = p->gfree;
+    p->gfree = g->next;
+    p->gfree_count--;
+    if (p->id_next == p->id_end) {
+      rt->glock.lock();
+      p->id_next = rt->next_id;
+      rt->next_id += kIdBatch;
+      rt->glock.unlock();
+      p->id_end = p->id_next + kIdBatch;
+    }
+    g->id = p->id_next++;
+  } else {
+    rt->glock.lock();
+    if (rt->gfree_global != nullptr) {
+      g = rt->gfree_global;
+      rt->gfree_global = g->next;
+      rt->gfree_global_count--;
+    } else {
+      g = new_g_batch_locked(rt, 1);
+    }
+    g->id = rt->next_id++;
+    rt->glock.unlock();
+  }
+  g->rt = rt;
+  g->next = nullptr;
+  g->started = false;
+  g->reason = wait_reason::none;
+  g->where = {nullptr, 0};
+  return g;
+}
+
+void g_take_stack(runtime* rt, processor* p, goroutine* g) {
+  if (p->nstacks > 0) {
+    g->stk = p->stacks[--p->nstacks];
+    return;
+  }
+  g->stk = sys::stack_alloc(rt->cfg.stack_size);
+}
+
+static void g_drop_fn(goroutine* g) {
+  if (g->heap_fn) ::operator delete(g->fn);
+  g->heap_fn = false;
+  g->fn = nullptr;
+}
+
+// g has died (it ran to the end); p is the current M's P.
+void g_free(runtime* rt, processor* p, goroutine* g) {
+  g->status.store(gstatus::idle, std::memory_order_relaxed);
+  g_drop_fn(g);
+  sys::fiber_release(&g->ctx);
+  g->ctx = sys::fiber{};
+  if (g->stk) {
+    if (p->nstacks < processor::kStackCache)
+      p->stacks[p->nstacks++] = g->stk;
+    else
+      sys::stack_free(g->stk);
+    g->stk = sys::stack{};
+  }
+  rt->ngoroutines.fetch_sub(1, std::memory_order_relaxed);
+  g->next = p->gfree;
+  p->gfree = g;
+  if (++p->gfree_count > kGfreeLocalMax) {
+    // Give half back so that a spawning P and an exiting P balance out.
+    rt->glock.lock();
+    while (p->gfree_count > kGfreeLocalMax / 2) {
+      goroutine* x = p->gfree;
+      p->gfree = x->next;
+      p->gfree_count--;
+      x->next = rt->gfree_global;
+      rt->gfree_global = x;
+      rt->gfree_global_count++;
+    }
+    rt->glock.unlock();
+  }
+}
+
+// The runtime is being destroyed: no M runs any more.
+void g_release_all(runtime* rt) {
+  goroutine* g = rt->allgs;
+  while (g != nullptr) {
+    goroutine* next = g->all_next;
+    gstatus s = g->status.load(std::memory_order_relaxed);
+    if (s == gstatus::runnable && !g->started && g->ops != nullptr) {
+      g->ops->destroy(g->fn);  // never ran: destroy its callable
+    }
+    if (s != gstatus::idle) g_drop_fn(g);
+    // Abandoned goroutines' stacks are returned; what their frames owned is
+    // lost, as when Go's main returns.
+    if (g->stk) sys::stack_free(g->stk);
+    sys::fiber_release(&g->ctx);
+    delete g;
+    g = next;
+  }
+  rt->allgs = nullptr;
+}
+
+void* spawn_prepare(std::size_t size, std::size_t align, goroutine** out) {
+  runtime* rt = current_runtime();
+  if (rt == nullptr) sys::fatal("weft::go: called outside weft::run");
+  machine* m = current_m();
+  processor* p = (m != nullptr && m->curg != nullptr && !m->in_blocking) ? m->p : nullptr;
+  goroutine* g = g_alloc(rt, p);
+  if (size <= goroutine::kInlineFn && align <= alignof(std::max_align_t)) {
+    g->fn = g->inline_fn;
+    g->heap_fn = false;
+  } else {
+    if (align > alignof(std::max_align_t))
+      sys::fatal("weft::go: callable over-aligned (%zu bytes)", align);
+    g->fn = ::operator new(size);
+    g->heap_fn = true;
+  }
+  *out = g;
+  return g->fn;
+}
+
+void spawn_commit(goroutine* g, const closure_ops* ops, source_location where) {
+  g->ops = ops;
+  g->where = where;
+  runtime* rt = current_runtime();
+  rt->ngoroutines.fetch_add(1, std::memory_order_relaxed);
+  machine* m = current_m();
+  if (m != nullptr && m->curg != nullptr && !m->in_blocking && m->p != nullptr) {
+    // As Go's newproc: the new G runs next on this P.
+    g->status.store(gstatus::runnable, std::memory_order_relaxed);
+    bool spilled = runq_put(rt, m->p, g, true);
+    if (rt->nprocs > 1) wakep(rt);
+    // Back-pressure: a goroutine that spawns faster than the Ps drain
+    // (its ring spilled) lets the queued goroutines run first. Without
+    // preemption this is what keeps a spawning loop from holding a million
+    // records (and their stacks, once started) at once.
+    if (spilled) switch_to_scheduler(m->curg, switch_action::yield);
+    return;
+  }
+  ready(g);
+}
+
+}  // namespace weft::detail

@@ -1,0 +1,186 @@
+// runq.hpp: a P's bounded run queue. The owner pushes and pops; any P may
+// steal half. After Go's runqput/runqget/runqgrab (runtime/proc.go), written
+// for C11 atomics through the seam.
+//
+// Invariants:
+//   I1  tail_ - head_ <= N          (the owner never overwrites an unclaimed slot)
+//   I2  only the owner writes tail_ and the slots at or past tail_
+//   I3  head_ only moves forward, by CAS (owner pop, thief grab, overflow)
+//   I4  a G is in at most one of: a slot in [head_, tail_), runnext_, a batch
+//       taken by a successful head_ CAS
+//
+// Orderings (each label is named at its site):
+//   (R1) owner: tail_ release store     ->  (A1) thief: tail_ acquire load
+//        publishes the slot written just before it
+//   (R2) head_ CAS release (thief/owner) ->  (A2) owner: head_ acquire load
+//        orders a thief's slot reads before the owner reuses those slots
+//   (R3) runnext_ exchange/CAS acq_rel: hands a G and everything written
+//        before it was readied to whoever takes it
+#pragma once
+
+#include <cstdint>
+
+#include <weft/sys.hpp>
+
+namespace weft::detail {
+
+template <class G, std::uint32_t N>
+class run_queue {
+  static_assert((N & (N - 1)) == 0, "N must be a power of two");
+
+ public:
+  static constexpr std::uint32_t kSize = N;
+
+  run_queue() {
+    for (auto& s : slots_) s.store(nullptr, std::memory_order_relaxed);
+  }
+
+  // Owner: puts g in runnext_ and returns the G it displaced (or null).
+  G* put_next(G* g) {
+    // (R3) acq_rel: release publishes g to a thief's CAS in grab(); acquire
+    // takes the displaced G (published by our own earlier put).
+    return runnext_.exchange(g, std::memory_order_acq_rel);
+  }
+
+  // Owner: appends g at the tail. Returns false if the ring is full (the
+  // caller then moves half of it out with take_half()).
+  bool push(G* g) {
+    // (A2) acquire: pairs with (R2); a slot freed by a thief's CAS is only
+    // reused after the thief's reads of it.
+    std::uint32_t h = head_.load(std::memory_order_acquire);
+    std::uint32_t t = tail_.load(std::memory_order_relaxed);  // I2: ours
+    if (t - h >= N) return false;
+    slots_[t % N].store(g, std::memory_order_relaxed);
+    // (R1) release: publishes the slot to thieves. Pairs with (A1) in grab().
+    tail_.store(t + 1, std::memory_order_release);
+    return true;
+  }
+
+  // Owner, on overflow: claims the older half of the ring plus nothing else;
+  // links the claimed Gs through G::next and returns the count (0 if a thief
+  // emptied enough of the ring meanwhile: then push() again).
+  std::uint32_t take_half(G** first, G** last) {
+    for (;;) {
+      std::uint32_t h = head_.load(std::memory_order_acquire);  // (A2)
+      std::uint32_t t = tail_.load(std::memory_order_relaxed);
+      std::uint32_t n = (t - h) / 2;
+      if (t - h < N) return 0;  // no longer full
+      G* f = slots_[h % N].load(std::memory_order_relaxed);
+      G* l = f;
+      for (std::uint32_t i = 1; i < n; i++) {
+        G* g = slots_[(h + i) % N].load(std::memory_order_relaxed);
+        l->next = g;
+        l = g;
+      }
+      // (R2) release: our slot reads happen before the slots are reused.
+      if (head_.compare_exchange_strong(h, h + n, std::memory_order_release,
+                                        std::memory_order_relaxed)) {
+        l->next = nullptr;
+        *first = f;
+        *last = l;
+        return n;
+      }
+    }
+  }
+
+  // Owner: runnext_ first, then the head of the ring.
+  G* pop() {
+    G* g = pop_next();
+    return g != nullptr ? g : pop_ring();
+  }
+
+  // Owner: takes runnext_, or null.
+  G* pop_next() {
+    G* next = runnext_.load(std::memory_order_relaxed);
+    // (R3) acquire on success; the CAS fails if a thief took it first.
+    if (next != nullptr &&
+        runnext_.compare_exchange_strong(next, nullptr, std::memory_order_acquire,
+                                         std::memory_order_relaxed))
+      return next;
+    return nullptr;
+  }
+
+  // Owner: takes the head of the ring, or null.
+  G* pop_ring() {
+    for (;;) {
+      std::uint32_t h = head_.load(std::memory_order_acquire);  // (A2)
+      std::uint32_t t = tail_.load(std::memory_order_relaxed);
+      if (t == h) return nullptr;
+      G* g = slots_[h % N].load(std::memory_order_relaxed);
+      // (R2) release: a thief racing for the same slot loses the CAS; the
+      // winner's claim is ordered before our reuse of the slot.
+      if (head_.compare_exchange_strong(h, h + 1, std::memory_order_release,
+                                        std::memory_order_relaxed))
+        return g;
+    }
+  }
+
+  // Thief: moves half of victim's Gs into this (empty-ish) queue, returning
+  // one of them to run at once, or null. `take_next` allows taking the
+  // victim's runnext_ when its ring is empty (the last pass of a steal).
+  G* steal_from(run_queue& victim, bool take_next) {
+    std::uint32_t t = tail_.load(std::memory_order_relaxed);  // I2: ours
+    std::uint32_t n = victim.grab(this, t, take_next);
+    if (n == 0) return nullptr;
+    n--;
+    G* g = slots_[(t + n) % N].load(std::memory_order_relaxed);
+    if (n == 0) return g;
+    // (R1) release: publishes the grabbed slots to thieves of *this*.
+    tail_.store(t + n, std::memory_order_release);
+    return g;
+  }
+
+  // Any thread: a snapshot; exact only when the caller is the owner and no
+  // thief runs.
+  bool empty() const {
+    std::uint32_t h = head_.load(std::memory_order_acquire);
+    // (A1) acquire: pairs with (R1); a spinner that sees work can steal it.
+    std::uint32_t t = tail_.load(std::memory_order_acquire);
+    return t == h && runnext_.load(std::memory_order_acquire) == nullptr;
+  }
+  std::uint32_t size() const {
+    std::uint32_t h = head_.load(std::memory_order_acquire);
+    std::uint32_t t = tail_.load(std::memory_order_acquire);
+    return t - h + (runnext_.load(std::memory_order_relaxed) != nullptr ? 1 : 0);
+  }
+
+ private:
+  // Copies up to half of our Gs into dst's slots from dst_tail on; returns
+  // how many were claimed.
+  std::uint32_t grab(run_queue* dst, std::uint32_t dst_tail, bool take_next) {
+    for (;;) {
+      std::uint32_t h = head_.load(std::memory_order_acquire);  // (A2)
+      // (A1) acquire: pairs with (R1); the slots below t are written.
+      std::uint32_t t = tail_.load(std::memory_order_acquire);
+      std::uint32_t n = t - h;
+      n = n - n / 2;
+      if (n == 0) {
+        if (!take_next) return 0;
+        G* next = runnext_.load(std::memory_order_acquire);
+        if (next == nullptr) return 0;
+        // (R3) acq_rel: takes the G published by the owner's put_next().
+        if (!runnext_.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel,
+                                              std::memory_order_relaxed))
+          continue;
+        dst->slots_[dst_tail % N].store(next, std::memory_order_relaxed);
+        return 1;
+      }
+      if (n > N / 2) continue;  // h and t read inconsistently; retry
+      for (std::uint32_t i = 0; i < n; i++) {
+        G* g = slots_[(h + i) % N].load(std::memory_order_relaxed);
+        dst->slots_[(dst_tail + i) % N].store(g, std::memory_order_relaxed);
+      }
+      // (R2) release: our slot reads happen before the owner reuses them.
+      if (head_.compare_exchange_strong(h, h + n, std::memory_order_release,
+                                        std::memory_order_relaxed))
+        return n;
+    }
+  }
+
+  sys::atomic<std::uint32_t> head_{0};  // CAS by owner and thieves
+  sys::atomic<std::uint32_t> tail_{0};  // written by the owner only; read by thieves
+  sys::atomic<G*> runnext_{nullptr};    // exchanged by the owner, CAS by thieves
+  sys::atomic<G*> slots_[N];            // relaxed; ordered by head_/tail_
+};
+
+}  // namespace weft::detail

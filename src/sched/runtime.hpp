@@ -1,0 +1,216 @@
+// runtime.hpp: the scheduler's data structures (internal). The design essay
+// is at the top of sched.cpp; read it first.
+//
+// Vocabulary, as in Go's runtime/proc.go:
+//   G  a goroutine (struct goroutine)
+//   M  an OS thread that runs goroutines (struct machine)
+//   P  a processor: the right to run goroutines, with a local run queue;
+//      config.procs of them exist; an M needs a P to run a G
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include <weft/runtime.hpp>
+#include <weft/sys.hpp>
+
+#include "sched/park.hpp"
+#include "sched/runq.hpp"
+#include "sys/fiber.hpp"
+#include "sys/stack.hpp"
+
+namespace weft::detail {
+
+struct machine;
+struct processor;
+struct runtime;
+
+// A task is whoever blocks in weft: a goroutine or a plain OS thread.
+struct task {
+  explicit task(bool g) : is_goroutine(g) {}
+  const bool is_goroutine;
+  // What the task waits on, for the deadlock report (written by the task
+  // itself before it parks; read by the detector once every M is idle).
+  wait_reason reason = wait_reason::none;
+  source_location where{nullptr, 0};
+};
+
+// A plain OS thread's task: parks on a futex. Records are never freed (one
+// per thread that ever blocked in weft), so a late futex_wake is harmless.
+struct thread_task : task {
+  thread_task() : task(false) {}
+  sys::atomic<std::uint32_t> word{0};  // 0 parked, 1 woken; futex word
+  thread_task* all_next = nullptr;
+};
+
+enum class gstatus : std::uint32_t {
+  idle,      // on a free list
+  runnable,  // in a run queue (not yet started, or woken)
+  running,   // on an M
+  waiting,   // parked
+  dead,      // finished, record about to be reused
+};
+
+struct goroutine : task {
+  goroutine() : task(true) {}
+
+  runtime* rt = nullptr;    // the runtime it belongs to
+  sys::fiber ctx;           // saved context while not running
+  sys::stack stk;           // empty until first scheduled
+  std::uint64_t id = 0;
+  goroutine* next = nullptr;  // run queue / free list link; owner: whoever holds it
+  goroutine* all_next = nullptr;  // allgs list, immutable once linked
+  const closure_ops* ops = nullptr;
+  void* fn = nullptr;       // the callable: inline_fn or heap
+  bool heap_fn = false;
+  bool started = false;
+  // Written by the goroutine before it switches away, read by g0 after the
+  // switch (same M: ordered by the switch).
+  bool (*commit)(void*) = nullptr;
+  void* commit_arg = nullptr;
+  // Status: read by the deadlock detector and the dump while every M is idle
+  // (ordered by the sched lock), otherwise written and read by the owner.
+  sys::atomic<gstatus> status{gstatus::idle};
+  static constexpr std::size_t kInlineFn = 48;
+  alignas(16) unsigned char inline_fn[kInlineFn];
+};
+
+// What a goroutine asks of its M's scheduler context when it switches to it.
+enum class switch_action : std::uint8_t { none, park, yield, exit, leave_blocking };
+
+constexpr std::uint32_t kRunQueueSize = sys::kModel ? 4 : 256;
+using local_runq = run_queue<goroutine, kRunQueueSize>;
+
+enum class pstatus : std::uint32_t { idle, running, blocking };
+
+struct processor {
+  std::uint32_t index = 0;
+  local_runq runq;
+  // Owner only:
+  std::uint32_t schedtick = 0;
+  std::uint32_t runnext_streak = 0;  // consecutive runnext picks
+  std::uint64_t rng = 0;
+  goroutine* gfree = nullptr;  // free G records
+  std::uint32_t gfree_count = 0;
+  static constexpr int kStackCache = 16;
+  sys::stack stacks[kStackCache];
+  int nstacks = 0;
+  std::uint64_t id_next = 0, id_end = 0;  // goroutine id batch
+  // Guarded by the sched lock:
+  processor* idle_next = nullptr;
+  // (B1) status: CAS by the owning M (blocking enter/exit) and by the
+  // monitor (retake). Pairs: blocking_enter's release store with the
+  // monitor's acquire load; the CASes decide who owns the P.
+  sys::atomic<pstatus> status{pstatus::idle};
+  sys::atomic<std::int64_t> blocking_since{0};  // ns on clock, relaxed
+};
+
+struct machine {
+  runtime* rt = nullptr;
+  sys::fiber g0;
+  goroutine* curg = nullptr;
+  processor* p = nullptr;
+  bool spinning = false;
+  switch_action action = switch_action::none;
+  // Parking the M: 0 asleep, 1 woken. Written under the sched lock by the
+  // waker (with nextp), futex-woken after.
+  sys::atomic<std::uint32_t> park_word{0};
+  processor* nextp = nullptr;   // handed over by the waker (sched lock)
+  bool next_spinning = false;   // ditto
+  machine* idle_next = nullptr;  // sched lock
+  bool in_blocking = false;     // owner
+};
+
+struct runtime {
+  config cfg;
+  std::uint32_t nprocs = 0;
+  std::vector<processor*> ps;
+
+  // ---- the sched lock ---------------------------------------------------
+  // Guards the global run queue, the idle P and M lists, M counts and the
+  // shutdown state. Never held while switching goroutines or waking a
+  // thread's futex is not required to be outside it (futex_wake is cheap
+  // and never blocks), but a goroutine is never parked while holding it.
+  sys::mutex lock;
+  goroutine* gq_head = nullptr;  // lock
+  goroutine* gq_tail = nullptr;  // lock
+  // Written under lock, read without it as a hint (relaxed): a stale zero is
+  // corrected by the re-check under lock before an M sleeps.
+  sys::atomic<std::uint32_t> gq_size{0};
+  processor* pidle = nullptr;    // lock
+  // (S1) number of idle Ps; written under lock, read lock-free by wakep().
+  sys::atomic<std::uint32_t> npidle{0};
+  machine* midle = nullptr;      // lock
+  std::uint32_t nmidle = 0;      // lock
+  std::uint32_t mcount = 0;      // lock: Ms created (excluding the monitor)
+  // (S2) Ms spinning in search of work. See the essay, "Spinning Ms".
+  sys::atomic<std::uint32_t> nmspinning{0};
+  sys::atomic<std::uint32_t> nmblocking{0};  // Ms inside blocking()
+  bool stopping = false;         // lock
+  sys::atomic<std::uint32_t> stop_flag{0};  // mirror of stopping for lock-free checks
+  // Ms that have not exited; futex word, run() waits for it to reach the
+  // number of Ms busy in user code when it stops the runtime.
+  sys::atomic<std::uint32_t> mlive{0};
+  std::uint32_t mbusy_at_stop = 0;  // lock
+
+  // ---- goroutines ---------------------------------------------------------
+  sys::mutex glock;              // guards allgs, gfree_global, id ranges
+  goroutine* allgs = nullptr;    // glock; every G record ever allocated
+  goroutine* gfree_global = nullptr;  // glock
+  std::uint32_t gfree_global_count = 0;
+  std::uint64_t next_id = 1;     // glock
+  // Live user goroutines (num_goroutines). relaxed: a statistic.
+  sys::atomic<std::int64_t> ngoroutines{0};
+
+  // ---- run() -----------------------------------------------------------------
+  // 0 running, 1 main goroutine returned, 2 deadlock reported; futex word
+  // the run() caller sleeps on. (D1) release by the writer, acquire by run().
+  sys::atomic<std::uint32_t> done{0};
+  void (*main_fn)(void*) = nullptr;
+  void* main_arg = nullptr;
+
+  // ---- the monitor (sysmon) -----------------------------------------------------
+  // Bumped to wake the monitor early (new earliest timer, a blocking call
+  // while it sleeps without a deadline). futex word.
+  sys::atomic<std::uint32_t> sysmon_word{0};
+  // (Y1) 1 while the monitor sleeps with no deadline: blocking_enter wakes it.
+  sys::atomic<std::uint32_t> sysmon_idle{0};
+  sys::atomic<std::uint32_t> sysmon_exited{0};
+  std::uint32_t refs = 0;  // lock: run() + live Ms + monitor; last frees
+};
+
+// ---- scheduler entry points (sched.cpp) ---------------------------------------
+machine* current_m() noexcept;                 // null on a plain thread
+runtime* current_runtime() noexcept;           // the running runtime, or null
+void ready(goroutine* g);                      // make g runnable (from anywhere)
+// Owner of p: queue g (in runnext if `next`); true if the ring spilled half
+// of itself to the global queue.
+bool runq_put(runtime* rt, processor* p, goroutine* g, bool next);
+void set_current_runtime(runtime* rt) noexcept;
+void release_runtime_ref(runtime* rt);
+[[noreturn]] void die_with_panic(const char* what, goroutine* g);
+void switch_to_scheduler(goroutine* g, switch_action a);  // from g's stack
+void start_machine(runtime* rt, processor* p, bool spinning);  // sched lock NOT held
+void wakep(runtime* rt);
+bool pidle_get_and_acquire(runtime* rt, machine* m);
+
+// ---- goroutine records (goroutines.cpp) ------------------------------------------
+goroutine* g_alloc(runtime* rt, processor* p);
+void g_free(runtime* rt, processor* p, goroutine* g);
+void g_take_stack(runtime* rt, processor* p, goroutine* g);
+void g_release_all(runtime* rt);
+
+// ---- timers and the monitor (timers.cpp, sysmon.cpp) -----------------------------------
+// Fires due timers; returns the earliest remaining deadline (max() if none).
+sys::clock::time_point timers_run_due(sys::clock::time_point now);
+std::uint32_t timers_pending() noexcept;
+void sysmon_main(runtime* rt);
+void sysmon_wake(runtime* rt);
+
+// ---- deadlock detector and dumps (deadlock.cpp) -------------------------------------
+// Called with the sched lock held by an M that is about to sleep.
+void check_dead(runtime* rt);
+void dump_goroutines(runtime* rt, goroutine* running);
+
+}  // namespace weft::detail

@@ -1,0 +1,571 @@
+// sched.cpp: the goroutine scheduler. After Go's runtime/proc.go; written
+// for C++ against the weft::sys seam so that weft::model can explore it.
+//
+// ---- Design ----------------------------------------------------------------
+//
+// G (goroutine), M (OS thread), P (processor: the right to run Gs, with a
+// local run queue). There are config.procs Ps. An M runs Gs only while it
+// holds a P. Each M has a scheduler context, g0, on the thread's own stack:
+// a goroutine that blocks, yields or exits switches to g0, and g0 picks the
+// next G (schedule -> find_runnable -> execute). Switches happen only at
+// those points: there is no preemption.
+//
+// Run queues. Each P has a bounded ring (runq.hpp: 256 slots, 4 under the
+// checker) plus a runnext slot; a readied G goes to runnext (it runs next,
+// inheriting the cache of the goroutine that woke it); a full ring spills
+// half of itself to the global queue (sched lock). Every 61st schedule tick
+// the global queue is polled first so that it cannot be starved; and after
+// 32 consecutive runnext picks the ring's head goes first, so two goroutines
+// ping-ponging through runnext cannot starve the rest of the ring (Go relies
+// on time-slice preemption for this; weft has none).
+//
+// Stealing. A P with nothing to do polls the global queue, then becomes a
+// *spinning* M and tries 4 times to steal half of a victim's ring, victims
+// in a random order; the last pass may also take a victim's runnext.
+//
+// Spinning Ms (the lost-wakeup hazard). Submitting work (ready(), go())
+// wakes an idle P's M only if no M is spinning: a spinner will find the
+// work. So a spinner that gives up must not miss work submitted while it
+// was giving up. The protocol:
+//   submitter:  publish G (run queue tail store / global queue push)
+//               (S3) seq_cst fence
+//               read npidle, nmspinning; if idle P && no spinner: start one
+//   spinner:    put its P on the idle list (npidle++), nmspinning--
+//               (S4) seq_cst fence
+//               re-check every run queue and the global queue; if work,
+//               take an idle P back and spin again
+// StoreLoad argument: (S3) and (S4) are two seq_cst fences, so one precedes
+// the other in the total order S. If (S3) is first, the spinner's re-check
+// (after S4) sees the submitted G. If (S4) is first, the submitter's reads
+// (after S3) see npidle > 0 and the decremented nmspinning: either another
+// M still spins (and will itself re-check when it gives up), or the
+// submitter starts one. Either way the G is not left unrun while an M
+// sleeps. And the last spinner to find work wakes a successor (reset_spinning)
+// so that more work arriving in a burst finds a spinner.
+//
+// Parking (park.hpp): a G that blocks records its commit function and
+// switches to g0; g0 marks it waiting and then runs commit (which releases
+// the structure's lock). Wakers find the G only through that structure, so
+// they can only ready it after it is off its stack.
+//
+// Blocking calls (sysmon.cpp): blocking() marks the P "blocking"; the
+// monitor retakes a P that stays blocking for 20 µs and hands it to another
+// M (Go's retake/handoffp). Deadlock detection (deadlock.cpp) runs when an M
+// goes idle: no M running, none in a blocking call, no timer pending, means
+// every goroutine is asleep forever.
+//
+// Rejected: a single global queue (contention at procs > 1); running the
+// scheduler on the goroutine's stack (a parked G's stack would still be in
+// use when its waker resumes it on another M).
+//
+// ---- Invariants ------------------------------------------------------------
+//   S1  a G is in at most one place: a run queue, running on an M, parked
+//       on a structure, or on a free list
+//   S2  an M holds at most one P; a P is held by at most one M, or idle on
+//       rt->pidle, or in a blocking call on its M
+//   S3  an M sleeps (stopm) only after giving up its P
+//   S4  a G is never readied before its park commit has run (park.hpp P1)
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "sched/runtime.hpp"
+
+namespace weft::detail {
+
+namespace {
+
+// The running runtime (one at a time). (G1) release by run_main() after the
+// runtime is built; acquire by readers that then use it.
+sys::atomic<runtime*> g_current{nullptr};
+
+constexpr std::uint32_t kGlobalPollTicks = 61;
+constexpr std::uint32_t kRunnextStreak = 32;
+
+}  // namespace
+
+machine* current_m() noexcept {
+  return static_cast<machine*>(sys::tls_get(sys::tls_slot::m));
+}
+
+runtime* current_runtime() noexcept {
+  machine* m = current_m();
+  if (m != nullptr) return m->rt;
+  return g_current.load(std::memory_order_acquire);  // (G1)
+}
+
+void set_current_runtime(runtime* rt) noexcept {
+  g_current.store(rt, std::memory_order_release);  // (G1)
+}
+
+// ---- the global run queue (sched lock held) ----------------------------------
+
+static void globq_put_batch(runtime* rt, goroutine* first, goroutine* last,
+                            std::uint32_t n) {
+  last->next = nullptr;
+  if (rt->gq_tail != nullptr)
+    rt->gq_tail->next = first;
+  else
+    rt->gq_head = first;
+  rt->gq_tail = last;
+  rt->gq_size.store(rt->gq_size.load(std::memory_order_relaxed) + n,
+                    std::memory_order_relaxed);
+}
+
+// Takes a fair share of the global queue: returns one G and moves up to
+// max-1 more into p's ring (max == 0: the share decides).
+static goroutine* globq_get(runtime* rt, processor* p, std::uint32_t max) {
+  std::uint32_t size = rt->gq_size.load(std::memory_order_relaxed);
+  if (size == 0) return nullptr;
+  std::uint32_t n = size / rt->nprocs + 1;
+  if (n > size) n = size;
+  if (max > 0 && n > max) n = max;
+  if (n > kRunQueueSize / 2) n = kRunQueueSize / 2;
+  rt->gq_size.store(size - n, std::memory_order_relaxed);
+  goroutine* g = rt->gq_head;
+  rt->gq_head = g->next;
+  for (std::uint32_t i = 1; i < n; i++) {
+    goroutine* x = rt->gq_head;
+    rt->gq_head = x->next;
+    // n <= kRunQueueSize / 2 and the ring is checked empty by callers
+    // before they reach for the global queue, except at the 61st tick.
+    if (!p->runq.push(x)) {
+      // The ring is full (61st tick with a busy ring): give the rest back.
+      x->next = rt->gq_head;
+      rt->gq_head = x;
+      rt->gq_size.store(rt->gq_size.load(std::memory_order_relaxed) + (n - i),
+                        std::memory_order_relaxed);
+      break;
+    }
+  }
+  if (rt->gq_head == nullptr) rt->gq_tail = nullptr;
+  return g;
+}
+
+// ---- idle P and M lists (sched lock held) ---------------------------------------
+
+static void pidle_put(runtime* rt, processor* p) {
+  p->status.store(pstatus::idle, std::memory_order_relaxed);
+  p->idle_next = rt->pidle;
+  rt->pidle = p;
+  rt->npidle.store(rt->npidle.load(std::memory_order_relaxed) + 1,
+                   std::memory_order_relaxed);  // (S1): read by wakep after (S3)
+}
+
+static processor* pidle_get(runtime* rt) {
+  processor* p = rt->pidle;
+  if (p == nullptr) return nullptr;
+  rt->pidle = p->idle_next;
+  p->idle_next = nullptr;
+  rt->npidle.store(rt->npidle.load(std::memory_order_relaxed) - 1,
+                   std::memory_order_relaxed);
+  p->status.store(pstatus::running, std::memory_order_relaxed);
+  return p;
+}
+
+bool pidle_get_and_acquire(runtime* rt, machine* m) {
+  rt->lock.lock();
+  processor* p = rt->stopping ? nullptr : pidle_get(rt);
+  rt->lock.unlock();
+  if (p == nullptr) return false;
+  m->p = p;
+  return true;
+}
+
+// ---- putting Gs in run queues --------------------------------------------------
+
+// Owner of p: queue g on p (runnext if `next`); a full ring spills half of
+// itself and g to the global queue. Returns true if it spilled.
+bool runq_put(runtime* rt, processor* p, goroutine* g, bool next) {
+  if (next) {
+    g = p->runq.put_next(g);
+    if (g == nullptr) return false;
+  }
+  while (!p->runq.push(g)) {
+    goroutine* first = nullptr;
+    goroutine* last = nullptr;
+    std::uint32_t n = p->runq.take_half(&first, &last);
+    if (n == 0) continue;  // a thief made room
+    last->next = g;
+    rt->lock.lock();
+    globq_put_batch(rt, first, g, n + 1);
+    rt->lock.unlock();
+    return true;
+  }
+  return false;
+}
+
+void ready(goroutine* g) {
+  g->status.store(gstatus::runnable, std::memory_order_relaxed);
+  machine* m = current_m();
+  if (m != nullptr && m->p != nullptr && !m->in_blocking) {
+    runtime* rt = m->rt;
+    runq_put(rt, m->p, g, true);
+    if (rt->nprocs > 1) wakep(rt);
+    return;
+  }
+  // A plain thread, the monitor, or an M without a P.
+  runtime* rt = g->rt;
+  rt->lock.lock();
+  globq_put_batch(rt, g, g, 1);
+  rt->lock.unlock();
+  wakep(rt);
+}
+
+// ---- starting and stopping Ms -------------------------------------------------------
+
+static void m_main(machine* m);
+
+void start_machine(runtime* rt, processor* p, bool spinning) {
+  rt->lock.lock();
+  if (rt->stopping) {
+    if (p != nullptr) pidle_put(rt, p);
+    rt->lock.unlock();
+    if (spinning) rt->nmspinning.fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
+  if (p == nullptr) {
+    p = pidle_get(rt);
+    if (p == nullptr) {
+      rt->lock.unlock();
+      // The caller counted us as spinning; there is no P to spin with.
+      if (spinning) rt->nmspinning.fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+  }
+  machine* m = rt->midle;
+  if (m != nullptr) {
+    rt->midle = m->idle_next;
+    rt->nmidle--;
+    m->nextp = p;
+    m->next_spinning = spinning;
+    // (K1) release: publishes nextp/next_spinning. Pairs with (K2) in stopm.
+    m->park_word.store(1, std::memory_order_release);
+    rt->lock.unlock();
+    sys::futex_wake(m->park_word, 1);
+    return;
+  }
+  // + 1: the monitor thread counts against the cap too, as in Go.
+  if (rt->mcount + 1 >= rt->cfg.max_threads) {
+    unsigned cap = rt->cfg.max_threads;
+    rt->lock.unlock();
+    sys::fatal("thread exhaustion: program exceeds %u-thread limit (weft::config::max_threads)",
+               cap);
+  }
+  rt->mcount++;
+  rt->refs++;
+  rt->mlive.fetch_add(1, std::memory_order_relaxed);
+  rt->lock.unlock();
+  m = new machine;
+  m->rt = rt;
+  m->nextp = p;
+  m->next_spinning = spinning;
+  sys::thread t([m] { m_main(m); });
+  t.detach();
+}
+
+void wakep(runtime* rt) {
+  // (S3) seq_cst fence: StoreLoad between the caller's publication of work
+  // and the loads below; pairs with (S4) in find_runnable. See the essay.
+  sys::atomic_thread_fence(std::memory_order_seq_cst);
+  if (rt->npidle.load(std::memory_order_relaxed) == 0) return;
+  if (rt->nmspinning.load(std::memory_order_relaxed) != 0) return;
+  std::uint32_t zero = 0;
+  // relaxed: the CAS only elects the one submitter that starts a spinner.
+  if (!rt->nmspinning.compare_exchange_strong(zero, 1, std::memory_order_relaxed,
+                                              std::memory_order_relaxed))
+    return;
+  start_machine(rt, nullptr, true);
+}
+
+// The M found work while spinning: it stops spinning, and if it was the last
+// spinner, wakes a successor so that further work finds a spinner.
+static void reset_spinning(machine* m) {
+  runtime* rt = m->rt;
+  m->spinning = false;
+  std::uint32_t before = rt->nmspinning.fetch_sub(1, std::memory_order_relaxed);
+  if (before == 0) sys::fatal("weft: scheduler: negative nmspinning");
+  if (before == 1) wakep(rt);
+}
+
+// Sleeps until another thread hands this M a P (or the runtime stops).
+static void stopm(machine* m) {
+  runtime* rt = m->rt;
+  rt->lock.lock();
+  m->park_word.store(0, std::memory_order_relaxed);
+  m->idle_next = rt->midle;
+  rt->midle = m;
+  rt->nmidle++;
+  check_dead(rt);
+  rt->lock.unlock();
+  // (K2) acquire: pairs with (K1); nextp is then visible.
+  while (m->park_word.load(std::memory_order_acquire) == 0) sys::futex_wait(m->park_word, 0);
+  m->p = m->nextp;
+  m->nextp = nullptr;
+  m->spinning = m->next_spinning;
+  m->next_spinning = false;
+}
+
+// ---- finding work ---------------------------------------------------------------------
+
+static goroutine* steal_work(machine* m) {
+  runtime* rt = m->rt;
+  processor* p = m->p;
+  std::uint32_t n = rt->nprocs;
+  for (int pass = 0; pass < 4; pass++) {
+    bool last = pass == 3;
+    std::uint32_t start = sys::random_below(p->rng, n);
+    for (std::uint32_t k = 0; k < n; k++) {
+      processor* victim = rt->ps[(start + k) % n];
+      if (victim == p) continue;
+      goroutine* g = p->runq.steal_from(victim->runq, last);
+      if (g != nullptr) return g;
+    }
+    if (rt->gq_size.load(std::memory_order_relaxed) != 0) return nullptr;
+  }
+  return nullptr;
+}
+
+static bool any_local_work(runtime* rt) {
+  for (processor* q : rt->ps)
+    if (!q->runq.empty()) return true;
+  return false;
+}
+
+// Returns a G to run, holding a P; null when the runtime is stopping (the
+// M then holds no P).
+static goroutine* find_runnable(machine* m) {
+  runtime* rt = m->rt;
+  for (;;) {
+    if (m->p == nullptr) {
+      if (rt->stop_flag.load(std::memory_order_acquire) != 0) return nullptr;
+      stopm(m);
+      continue;
+    }
+    processor* p = m->p;
+    if (rt->stop_flag.load(std::memory_order_acquire) != 0) {
+      rt->lock.lock();
+      pidle_put(rt, p);
+      rt->lock.unlock();
+      m->p = nullptr;
+      if (m->spinning) {
+        m->spinning = false;
+        rt->nmspinning.fetch_sub(1, std::memory_order_relaxed);
+      }
+      return nullptr;
+    }
+    // Fairness: the global queue every 61st tick.
+    if (p->schedtick % kGlobalPollTicks == 0 &&
+        rt->gq_size.load(std::memory_order_relaxed) != 0) {
+      rt->lock.lock();
+      goroutine* g = globq_get(rt, p, 1);
+      rt->lock.unlock();
+      if (g != nullptr) return g;
+    }
+    goroutine* g = nullptr;
+    if (p->runnext_streak < kRunnextStreak) {
+      g = p->runq.pop_next();
+      if (g != nullptr) {
+        p->runnext_streak++;
+        return g;
+      }
+    }
+    p->runnext_streak = 0;
+    g = p->runq.pop_ring();
+    if (g == nullptr) g = p->runq.pop_next();
+    if (g != nullptr) return g;
+    if (rt->gq_size.load(std::memory_order_relaxed) != 0) {
+      rt->lock.lock();
+      g = globq_get(rt, p, 0);
+      rt->lock.unlock();
+      if (g != nullptr) return g;
+    }
+    // Steal, if few enough Ms already spin (at most half the busy Ps).
+    if (rt->nprocs > 1) {
+      std::uint32_t busy = rt->nprocs - rt->npidle.load(std::memory_order_relaxed);
+      if (m->spinning || 2 * rt->nmspinning.load(std::memory_order_relaxed) < busy) {
+        if (!m->spinning) {
+          m->spinning = true;
+          rt->nmspinning.fetch_add(1, std::memory_order_relaxed);
+        }
+        g = steal_work(m);
+        if (g != nullptr) return g;
+        if (rt->gq_size.load(std::memory_order_relaxed) != 0) continue;
+      }
+    }
+    // Nothing: give up the P.
+    rt->lock.lock();
+    if (rt->gq_size.load(std::memory_order_relaxed) != 0 && !rt->stopping) {
+      g = globq_get(rt, p, 0);
+      rt->lock.unlock();
+      return g;
+    }
+    pidle_put(rt, p);
+    m->p = nullptr;
+    rt->lock.unlock();
+    if (m->spinning) {
+      m->spinning = false;
+      rt->nmspinning.fetch_sub(1, std::memory_order_relaxed);
+      // (S4) seq_cst fence: StoreLoad between our npidle++/nmspinning--
+      // and the re-check below; pairs with (S3) in wakep(). See the essay.
+      sys::atomic_thread_fence(std::memory_order_seq_cst);
+      if (any_local_work(rt) || rt->gq_size.load(std::memory_order_relaxed) != 0) {
+        if (pidle_get_and_acquire(rt, m)) {
+          m->spinning = true;
+          rt->nmspinning.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+      }
+    }
+    stopm(m);
+  }
+}
+
+// ---- running a G ---------------------------------------------------------------------------
+
+static void goroutine_entry(void* arg);
+
+// Runs g on m until it switches back; then does what it asked.
+static void execute(machine* m, goroutine* g) {
+  runtime* rt = m->rt;
+  if (m->spinning) reset_spinning(m);
+  for (;;) {
+    processor* p = m->p;
+    p->schedtick++;
+    m->curg = g;
+    g->status.store(gstatus::running, std::memory_order_relaxed);
+    if (!g->started) {
+      g_take_stack(rt, p, g);
+      sys::fiber_init(&g->ctx, g->stk.bottom, g->stk.size, goroutine_entry, g);
+      g->started = true;
+    }
+    m->action = switch_action::none;
+    sys::fiber_switch(&m->g0, &g->ctx);
+    // Back on g0; g is off its stack.
+    m->curg = nullptr;
+    p = m->p;  // blocking_exit may have changed it
+    switch (m->action) {
+      case switch_action::park:
+        g->status.store(gstatus::waiting, std::memory_order_relaxed);
+        if (g->commit != nullptr && !g->commit(g->commit_arg)) {
+          // Park abandoned: run g again at once.
+          continue;
+        }
+        return;
+      case switch_action::yield:
+        g->status.store(gstatus::runnable, std::memory_order_relaxed);
+        runq_put(rt, p, g, false);
+        return;
+      case switch_action::exit: {
+        bool is_main = g->id == 1;
+        g_free(rt, p, g);
+        if (is_main) {
+          // (D1) release: pairs with run_main's acquire.
+          rt->done.store(1, std::memory_order_release);
+          sys::futex_wake(rt->done, 1);
+        }
+        return;
+      }
+      case switch_action::leave_blocking:
+        // g came back from a blocking call and found no P: queue it
+        // globally; this M (without a P) then sleeps in find_runnable.
+        g->status.store(gstatus::runnable, std::memory_order_relaxed);
+        rt->lock.lock();
+        globq_put_batch(rt, g, g, 1);
+        rt->lock.unlock();
+        wakep(rt);
+        return;
+      case switch_action::none:
+        sys::fatal("weft: scheduler: goroutine switched away without a reason");
+    }
+  }
+}
+
+void switch_to_scheduler(goroutine* g, switch_action a) {
+  machine* m = current_m();  // re-read: g may have moved to another M
+  m->action = a;
+  if (a == switch_action::exit) sys::fiber_exit(&g->ctx, &m->g0);
+  sys::fiber_switch(&g->ctx, &m->g0);
+}
+
+[[noreturn]] void die_with_panic(const char* what, goroutine* g);
+
+static void goroutine_entry(void* arg) {
+  auto* g = static_cast<goroutine*>(arg);
+#if defined(__cpp_exceptions)
+  try {
+    g->ops->invoke(g->fn);
+  } catch (const std::exception& e) {
+    die_with_panic(e.what(), g);
+  } catch (...) {
+    die_with_panic("unknown exception", g);
+  }
+#else
+  g->ops->invoke(g->fn);
+#endif
+  g->ops->destroy(g->fn);
+  g->ops = nullptr;
+  switch_to_scheduler(g, switch_action::exit);
+  __builtin_unreachable();
+}
+
+static void schedule(machine* m) {
+  for (;;) {
+    goroutine* g = find_runnable(m);
+    if (g == nullptr) return;
+    execute(m, g);
+  }
+}
+
+void release_runtime_ref(runtime* rt);
+
+static void m_main(machine* m) {
+  runtime* rt = m->rt;
+  sys::tls_set(sys::tls_slot::m, m);
+  sys::stack_thread_init();
+  sys::fiber_init_thread(&m->g0);
+  m->p = m->nextp;
+  m->nextp = nullptr;
+  m->spinning = m->next_spinning;
+  m->next_spinning = false;
+  schedule(m);
+  sys::fiber_release(&m->g0);
+  sys::stack_thread_release();
+  sys::tls_set(sys::tls_slot::m, nullptr);
+  rt->lock.lock();
+  rt->mcount--;
+  rt->lock.unlock();
+  delete m;
+  // (D2) release: our last use of rt happens before run()'s acquire.
+  rt->mlive.fetch_sub(1, std::memory_order_release);
+  sys::futex_wake(rt->mlive, 1);
+  release_runtime_ref(rt);
+}
+
+// ---- public entry points ---------------------------------------------------------------
+
+}  // namespace weft::detail
+
+namespace weft {
+
+void yield() {
+  detail::machine* m = detail::current_m();
+  if (m == nullptr || m->curg == nullptr || m->in_blocking) {
+    sys::spin_hint();  // a plain thread: nothing of ours to yield to
+    return;
+  }
+  detail::switch_to_scheduler(m->curg, detail::switch_action::yield);
+}
+
+namespace this_goroutine {
+std::uint64_t id() {
+  detail::machine* m = detail::current_m();
+  if (m == nullptr || m->curg == nullptr) return 0;
+  return m->curg->id;
+}
+}  // namespace this_goroutine
+
+}  // namespace weft
+
