@@ -56,28 +56,26 @@ class run_queue {
     return true;
   }
 
-  // Owner, on overflow: claims the older half of the ring plus nothing else;
-  // links the claimed Gs through G::next and returns the count (0 if a thief
-  // emptied enough of the ring meanwhile: then push() again).
+  // Owner, on overflow: claims the older half of the ring; links the claimed
+  // Gs through G::next and returns the count (0 if thieves emptied enough of
+  // the ring meanwhile: then push() again). G::next is written only after
+  // the claim succeeds: before it, the Gs may still belong to a thief.
   std::uint32_t take_half(G** first, G** last) {
+    G* batch[N / 2];
     for (;;) {
       std::uint32_t h = head_.load(std::memory_order_acquire);  // (A2)
       std::uint32_t t = tail_.load(std::memory_order_relaxed);
-      std::uint32_t n = (t - h) / 2;
       if (t - h < N) return 0;  // no longer full
-      G* f = slots_[h % N].load(std::memory_order_relaxed);
-      G* l = f;
-      for (std::uint32_t i = 1; i < n; i++) {
-        G* g = slots_[(h + i) % N].load(std::memory_order_relaxed);
-        l->next = g;
-        l = g;
-      }
+      std::uint32_t n = (t - h) / 2;
+      for (std::uint32_t i = 0; i < n; i++)
+        batch[i] = slots_[(h + i) % N].load(std::memory_order_relaxed);
       // (R2) release: our slot reads happen before the slots are reused.
       if (head_.compare_exchange_strong(h, h + n, std::memory_order_release,
                                         std::memory_order_relaxed)) {
-        l->next = nullptr;
-        *first = f;
-        *last = l;
+        for (std::uint32_t i = 0; i + 1 < n; i++) batch[i]->next = batch[i + 1];
+        batch[n - 1]->next = nullptr;
+        *first = batch[0];
+        *last = batch[n - 1];
         return n;
       }
     }

@@ -310,7 +310,29 @@ static void stopm(machine* m) {
 
 // ---- finding work ---------------------------------------------------------------------
 
+// A spinner that found nothing tries again this many times, spin_hint()ing
+// in between, before it gives up its P and sleeps on the futex: waking a
+// sleeping M costs a system call on each side (several µs on a VM), more
+// than a short bounded spin. None under the checker: every round there is
+// a schedule point, and a spin the checker must explore is a cost there.
+constexpr int kSpinRounds = sys::kModel ? 0 : 16;
+constexpr int kSpinHints = 64;
+
+static goroutine* steal_once(machine* m);
+
 static goroutine* steal_work(machine* m) {
+  runtime* rt = m->rt;
+  for (int round = 0;; round++) {
+    goroutine* g = steal_once(m);
+    if (g != nullptr || round >= kSpinRounds) return g;
+    if (rt->gq_size.load(std::memory_order_relaxed) != 0 ||
+        rt->stop_flag.load(std::memory_order_relaxed) != 0)
+      return nullptr;
+    for (int i = 0; i < kSpinHints; i++) sys::spin_hint();
+  }
+}
+
+static goroutine* steal_once(machine* m) {
   runtime* rt = m->rt;
   processor* p = m->p;
   std::uint32_t n = rt->nprocs;
@@ -455,8 +477,12 @@ static void execute(machine* m, goroutine* g) {
         }
         return;
       case switch_action::yield:
+        // As Go's Gosched: to the back of the global queue, so that every G
+        // queued before (locally or globally) runs before g again.
         g->status.store(gstatus::runnable, std::memory_order_relaxed);
-        runq_put(rt, p, g, false);
+        rt->lock.lock();
+        globq_put_batch(rt, g, g, 1);
+        rt->lock.unlock();
         return;
       case switch_action::exit: {
         bool is_main = g->id == 1;
