@@ -5,9 +5,13 @@
 // sleep. All goroutines are asleep forever when: every M is idle (none runs
 // a goroutine, none is inside blocking()), no timer is pending or firing,
 // and no run queue holds a G. Nothing inside the runtime can then wake
-// anything. (A plain OS thread outside weft could; weft cannot see those,
-// as Go cannot see a C thread. See docs/runtime.md.)
+// anything. A plain OS thread outside weft still could (finish a
+// wait_group, send on a channel), and weft cannot see those threads, so the
+// detector only raises a suspicion; the monitor reports it if the program
+// stays asleep, with no wake from outside any P, for kDeadlockGrace.
+// See docs/runtime.md.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -18,15 +22,27 @@
 
 namespace weft::detail {
 
-void check_dead(runtime* rt) {
-  if (rt->done.load(std::memory_order_relaxed) != 0 || rt->stopping) return;
-  if (rt->mcount > rt->nmidle) return;
-  if (rt->nmblocking.load(std::memory_order_relaxed) != 0) return;
-  if (timers_pending() != 0) return;
-  if (rt->gq_size.load(std::memory_order_relaxed) != 0) return;
-  for (processor* p : rt->ps)
-    if (!p->runq.empty()) return;
+namespace {
 
+// How long the program must stay fully asleep before it is reported: a
+// plain OS thread may be about to wake a goroutine (see the file comment).
+// Virtual time under the checker, where it passes as soon as every model
+// thread is blocked.
+constexpr auto kDeadlockGrace = std::chrono::milliseconds(100);
+
+// Go's condition (sched lock held).
+bool all_asleep(runtime* rt) {
+  if (rt->done.load(std::memory_order_relaxed) != 0 || rt->stopping) return false;
+  if (rt->mcount > rt->nmidle) return false;
+  if (rt->nmblocking.load(std::memory_order_relaxed) != 0) return false;
+  if (timers_pending() != 0) return false;
+  if (rt->gq_size.load(std::memory_order_relaxed) != 0) return false;
+  for (processor* p : rt->ps)
+    if (!p->runq.empty()) return false;
+  return true;
+}
+
+void report_deadlock(runtime* rt) {
   std::fputs("fatal error: all goroutines are asleep - deadlock!\n\n", stderr);
   dump_goroutines(rt, nullptr);
   std::fflush(stderr);
@@ -34,6 +50,42 @@ void check_dead(runtime* rt) {
   // (D1) release: run() returns exit_status::deadlock.
   rt->done.store(2, std::memory_order_release);
   sys::futex_wake(rt->done, 1);
+}
+
+}  // namespace
+
+void check_dead(runtime* rt) {
+  if (rt->dead_suspect || !all_asleep(rt)) return;
+  rt->dead_suspect = true;
+  rt->dead_epoch = rt->ext_wakes.load(std::memory_order_relaxed);
+  rt->dead_at = sys::clock::now() + kDeadlockGrace;
+  rt->dead_suspect_flag.store(1, std::memory_order_relaxed);  // (E1)
+  sysmon_wake(rt);
+}
+
+sys::clock::time_point confirm_dead(runtime* rt, sys::clock::time_point now) {
+  auto none = sys::clock::time_point::max();
+  rt->lock.lock();
+  if (!rt->dead_suspect) {
+    rt->lock.unlock();
+    return none;
+  }
+  if (!all_asleep(rt) || rt->ext_wakes.load(std::memory_order_relaxed) != rt->dead_epoch) {
+    rt->dead_suspect = false;
+    rt->dead_suspect_flag.store(0, std::memory_order_relaxed);
+    rt->lock.unlock();
+    return none;
+  }
+  if (now < rt->dead_at) {
+    auto at = rt->dead_at;
+    rt->lock.unlock();
+    return at;
+  }
+  rt->dead_suspect = false;
+  rt->dead_suspect_flag.store(0, std::memory_order_relaxed);
+  report_deadlock(rt);
+  rt->lock.unlock();
+  return none;
 }
 
 void dump_goroutines(runtime* rt, goroutine* running) {

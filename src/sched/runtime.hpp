@@ -178,6 +178,21 @@ struct runtime {
   sys::atomic<std::uint32_t> sysmon_idle{0};
   sys::atomic<std::uint32_t> sysmon_exited{0};
   std::uint32_t refs = 0;  // lock: run() + live Ms + monitor; last frees
+
+  // ---- deadlock confirmation (deadlock.cpp) ------------------------------
+  // The detector only suspects; the monitor confirms after kDeadlockGrace
+  // if nothing changed. All under lock, except the mirror and the counter.
+  bool dead_suspect = false;
+  std::uint64_t dead_epoch = 0;
+  sys::clock::time_point dead_at{};
+  // (E1) 1 while a suspicion is pending; the monitor reads it to set its
+  // deadline. Written under lock, read relaxed (the monitor re-checks under
+  // lock).
+  sys::atomic<std::uint32_t> dead_suspect_flag{0};
+  // Wakes of goroutines from outside any P (plain threads, the monitor):
+  // a change cancels a suspicion. relaxed: compared under lock only after
+  // the waker's own lock-protected queue push.
+  sys::atomic<std::uint64_t> ext_wakes{0};
 };
 
 // ---- scheduler entry points (sched.cpp) ---------------------------------------
@@ -209,8 +224,11 @@ void sysmon_main(runtime* rt);
 void sysmon_wake(runtime* rt);
 
 // ---- deadlock detector and dumps (deadlock.cpp) -------------------------------------
-// Called with the sched lock held by an M that is about to sleep.
+// Called with the sched lock held by an M that is about to sleep: raises a
+// suspicion that confirm_dead() (the monitor) turns into a report.
 void check_dead(runtime* rt);
+// The monitor: returns the deadline at which to call again (max: none).
+sys::clock::time_point confirm_dead(runtime* rt, sys::clock::time_point now);
 void dump_goroutines(runtime* rt, goroutine* running);
 
 }  // namespace weft::detail

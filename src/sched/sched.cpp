@@ -210,6 +210,7 @@ void ready(goroutine* g) {
   runtime* rt = g->rt;
   rt->lock.lock();
   globq_put_batch(rt, g, g, 1);
+  rt->ext_wakes.fetch_add(1, std::memory_order_relaxed);  // cancels a deadlock suspicion
   rt->lock.unlock();
   wakep(rt);
 }
@@ -235,6 +236,8 @@ void start_machine(runtime* rt, processor* p, bool spinning) {
       return;
     }
   }
+  rt->dead_suspect = false;  // an M is about to run: not asleep
+  rt->dead_suspect_flag.store(0, std::memory_order_relaxed);
   machine* m = rt->midle;
   if (m != nullptr) {
     rt->midle = m->idle_next;
