@@ -188,7 +188,7 @@ void spawn_commit(goroutine* g, const closure_ops* ops, source_location where) {
     // (its ring spilled) lets the queued goroutines run first. Without
     // preemption this is what keeps a spawning loop from holding a million
     // records (and their stacks, once started) at once.
-    if (spilled) switch_to_scheduler(m->curg, switch_action::yield);
+    if (spilled) switch_to_scheduler(m, m->curg, switch_action::yield);
     return;
   }
   ready(g);

@@ -58,13 +58,14 @@ task* current_task() noexcept {
 }
 
 void park(wait_reason reason, source_location where, bool (*commit)(void*), void* arg) {
-  goroutine* g = running_g(current_m());
+  machine* m = current_m();
+  goroutine* g = running_g(m);
   if (g != nullptr) {
     g->reason = reason;
     g->where = where;
     g->commit = commit;
     g->commit_arg = arg;
-    switch_to_scheduler(g, switch_action::park);
+    switch_to_scheduler(m, g, switch_action::park);
     g->reason = wait_reason::none;
     return;
   }

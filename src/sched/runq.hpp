@@ -35,6 +35,19 @@ class run_queue {
     for (auto& s : slots_) s.store(nullptr, std::memory_order_relaxed);
   }
 
+  // Owner, when no thief can exist (a runtime with one P): runnext_ without
+  // read-modify-writes. Thieves are the only other writers of runnext_.
+  G* put_next_unshared(G* g) {
+    G* old = runnext_.load(std::memory_order_relaxed);
+    runnext_.store(g, std::memory_order_relaxed);
+    return old;
+  }
+  G* pop_next_unshared() {
+    G* next = runnext_.load(std::memory_order_relaxed);
+    if (next != nullptr) runnext_.store(nullptr, std::memory_order_relaxed);
+    return next;
+  }
+
   // Owner: puts g in runnext_ and returns the G it displaced (or null).
   G* put_next(G* g) {
     // (R3) acq_rel: release publishes g to a thief's CAS in grab(); acquire

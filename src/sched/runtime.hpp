@@ -112,7 +112,10 @@ struct machine {
   goroutine* curg = nullptr;
   processor* p = nullptr;
   bool spinning = false;
-  switch_action action = switch_action::none;
+  // The G that last switched away from this M and what it asked for;
+  // completed by finish_switch() in whatever context runs next (owner).
+  goroutine* prev = nullptr;
+  switch_action prev_action = switch_action::none;
   // Parking the M: 0 asleep, 1 woken. Written under the sched lock by the
   // waker (with nextp), futex-woken after.
   sys::atomic<std::uint32_t> park_word{0};
@@ -205,7 +208,8 @@ bool runq_put(runtime* rt, processor* p, goroutine* g, bool next);
 void set_current_runtime(runtime* rt) noexcept;
 void release_runtime_ref(runtime* rt);
 [[noreturn]] void die_with_panic(const char* what, goroutine* g);
-void switch_to_scheduler(goroutine* g, switch_action a);  // from g's stack
+// From g's stack (m is g's current M): switch away asking for `a`.
+void switch_to_scheduler(machine* m, goroutine* g, switch_action a);
 void start_machine(runtime* rt, processor* p, bool spinning);  // sched lock NOT held
 void wakep(runtime* rt);
 bool pidle_get_and_acquire(runtime* rt, machine* m);

@@ -180,7 +180,8 @@ bool pidle_get_and_acquire(runtime* rt, machine* m) {
 // itself and g to the global queue. Returns true if it spilled.
 bool runq_put(runtime* rt, processor* p, goroutine* g, bool next) {
   if (next) {
-    g = p->runq.put_next(g);
+    // One P: no thief exists, so runnext needs no read-modify-write.
+    g = rt->nprocs == 1 ? p->runq.put_next_unshared(g) : p->runq.put_next(g);
     if (g == nullptr) return false;
   }
   while (!p->runq.push(g)) {
@@ -297,6 +298,11 @@ static void reset_spinning(machine* m) {
 static void stopm(machine* m) {
   runtime* rt = m->rt;
   rt->lock.lock();
+  if (rt->stopping) {
+    // run() already woke the idle Ms; sleeping now would strand this M.
+    rt->lock.unlock();
+    return;
+  }
   m->park_word.store(0, std::memory_order_relaxed);
   m->idle_next = rt->midle;
   rt->midle = m;
@@ -401,6 +407,15 @@ static goroutine* find_runnable(machine* m) {
     g = p->runq.pop_ring();
     if (g == nullptr) g = p->runq.pop_next();
     if (g != nullptr) return g;
+    // Local queue empty. On every other tick, one steal pass before the
+    // global queue: a G that keeps yielding (Gosched puts it in the global
+    // queue) would otherwise be all this P ever runs, while work sits in a
+    // busy P's ring (Go issue 13546; Go escapes it by preemption).
+    if (rt->nprocs > 1 && (p->schedtick & 1) != 0 &&
+        rt->gq_size.load(std::memory_order_relaxed) != 0) {
+      g = steal_once(m);
+      if (g != nullptr) return g;
+    }
     if (rt->gq_size.load(std::memory_order_relaxed) != 0) {
       rt->lock.lock();
       g = globq_get(rt, p, 0);
@@ -449,80 +464,123 @@ static goroutine* find_runnable(machine* m) {
 }
 
 // ---- running a G ---------------------------------------------------------------------------
+//
+// Switching. A G that parks, yields, exits or leaves a blocking call records
+// itself in m->prev with what it wants (m->prev_action) and switches away:
+// to the G in its P's runnext slot directly when the fairness rules allow
+// (the common hand-off: a channel send readied the receiver into runnext),
+// else to g0, which runs find_runnable. Whichever context runs next on the
+// M first calls finish_switch(), which completes the request (marks the G
+// waiting and runs its park commit, frees a dead G, queues a yielded one).
+// So a park commit still runs only once its G is off its stack (S4), and a
+// hand-off costs one context switch instead of two.
 
 static void goroutine_entry(void* arg);
 
-// Runs g on m until it switches back; then does what it asked.
-static void execute(machine* m, goroutine* g) {
-  runtime* rt = m->rt;
-  if (m->spinning) reset_spinning(m);
-  for (;;) {
-    processor* p = m->p;
-    p->schedtick++;
-    m->curg = g;
-    g->status.store(gstatus::running, std::memory_order_relaxed);
-    if (!g->started) {
-      g_take_stack(rt, p, g);
-      sys::fiber_init(&g->ctx, g->stk.bottom, g->stk.size, goroutine_entry, g);
-      g->started = true;
-    }
-    m->action = switch_action::none;
-    sys::fiber_switch(&m->g0, &g->ctx);
-    // Back on g0; g is off its stack.
-    m->curg = nullptr;
-    p = m->p;  // blocking_exit may have changed it
-    switch (m->action) {
-      case switch_action::park:
-        g->status.store(gstatus::waiting, std::memory_order_relaxed);
-        if (g->commit != nullptr && !g->commit(g->commit_arg)) {
-          // Park abandoned: run g again at once.
-          continue;
-        }
-        return;
-      case switch_action::yield:
-        // As Go's Gosched: to the back of the global queue, so that every G
-        // queued before (locally or globally) runs before g again.
-        g->status.store(gstatus::runnable, std::memory_order_relaxed);
-        rt->lock.lock();
-        globq_put_batch(rt, g, g, 1);
-        rt->lock.unlock();
-        return;
-      case switch_action::exit: {
-        bool is_main = g->id == 1;
-        g_free(rt, p, g);
-        if (is_main) {
-          // (D1) release: pairs with run_main's acquire.
-          rt->done.store(1, std::memory_order_release);
-          sys::futex_wake(rt->done, 1);
-        }
-        return;
-      }
-      case switch_action::leave_blocking:
-        // g came back from a blocking call and found no P: queue it
-        // globally; this M (without a P) then sleeps in find_runnable.
-        g->status.store(gstatus::runnable, std::memory_order_relaxed);
-        rt->lock.lock();
-        globq_put_batch(rt, g, g, 1);
-        rt->lock.unlock();
-        wakep(rt);
-        return;
-      case switch_action::none:
-        sys::fatal("weft: scheduler: goroutine switched away without a reason");
-    }
+static void start_or_resume(runtime* rt, processor* p, goroutine* g) {
+  p->schedtick++;
+  g->status.store(gstatus::running, std::memory_order_relaxed);
+  if (!g->started) {
+    g_take_stack(rt, p, g);
+    sys::fiber_init(&g->ctx, g->stk.bottom, g->stk.size, goroutine_entry, g);
+    g->started = true;
   }
 }
 
-void switch_to_scheduler(goroutine* g, switch_action a) {
-  machine* m = current_m();  // re-read: g may have moved to another M
-  m->action = a;
-  if (a == switch_action::exit) sys::fiber_exit(&g->ctx, &m->g0);
-  sys::fiber_switch(&g->ctx, &m->g0);
+// Completes what m->prev asked for; see above. Runs on whatever context
+// the M resumed (g0 or a goroutine), right after the switch.
+static void finish_switch(machine* m) {
+  goroutine* g = m->prev;
+  if (g == nullptr) return;
+  m->prev = nullptr;
+  runtime* rt = m->rt;
+  processor* p = m->p;  // blocking_exit may have changed it
+  switch (m->prev_action) {
+    case switch_action::park:
+      g->status.store(gstatus::waiting, std::memory_order_relaxed);
+      if (g->commit != nullptr && !g->commit(g->commit_arg)) {
+        // Park abandoned: g runs next.
+        g->status.store(gstatus::runnable, std::memory_order_relaxed);
+        runq_put(rt, p, g, true);
+      }
+      return;
+    case switch_action::yield:
+      // As Go's Gosched: to the back of the global queue, so that every G
+      // queued before (locally or globally) runs before g again.
+      g->status.store(gstatus::runnable, std::memory_order_relaxed);
+      rt->lock.lock();
+      globq_put_batch(rt, g, g, 1);
+      rt->lock.unlock();
+      return;
+    case switch_action::exit: {
+      bool is_main = g->id == 1;
+      g_free(rt, p, g);
+      if (is_main) {
+        // (D1) release: pairs with run_main's acquire.
+        rt->done.store(1, std::memory_order_release);
+        sys::futex_wake(rt->done, 1);
+      }
+      return;
+    }
+    case switch_action::leave_blocking:
+      // g came back from a blocking call and found no P: queue it
+      // globally; this M (without a P) then sleeps in find_runnable.
+      g->status.store(gstatus::runnable, std::memory_order_relaxed);
+      rt->lock.lock();
+      globq_put_batch(rt, g, g, 1);
+      rt->lock.unlock();
+      wakep(rt);
+      return;
+    case switch_action::none:
+      break;
+  }
+  sys::fatal("weft: scheduler: goroutine switched away without a reason");
+}
+
+// Runs g on m (from g0) until the M comes back to g0.
+static void execute(machine* m, goroutine* g) {
+  if (m->spinning) reset_spinning(m);
+  start_or_resume(m->rt, m->p, g);
+  m->curg = g;
+  sys::fiber_switch(&m->g0, &g->ctx);
+  m->curg = nullptr;
+  finish_switch(m);
+}
+
+// The runnext G to hand the M to directly, or null (go through g0).
+static goroutine* direct_successor(machine* m) {
+  processor* p = m->p;
+  if (p == nullptr || p->runnext_streak >= kRunnextStreak ||
+      p->schedtick % kGlobalPollTicks == 0 ||
+      m->rt->stop_flag.load(std::memory_order_relaxed) != 0)
+    return nullptr;
+  goroutine* next = m->rt->nprocs == 1 ? p->runq.pop_next_unshared() : p->runq.pop_next();
+  if (next != nullptr) p->runnext_streak++;
+  return next;
+}
+
+void switch_to_scheduler(machine* m, goroutine* g, switch_action a) {
+  m->prev = g;
+  m->prev_action = a;
+  goroutine* next = nullptr;
+  if (a == switch_action::park || a == switch_action::exit) next = direct_successor(m);
+  sys::fiber* to = &m->g0;
+  if (next != nullptr) {
+    start_or_resume(m->rt, m->p, next);
+    m->curg = next;
+    to = &next->ctx;
+  }
+  if (a == switch_action::exit) sys::fiber_exit(&g->ctx, to);
+  sys::fiber_switch(&g->ctx, to);
+  // Resumed, possibly on another M.
+  finish_switch(current_m());
 }
 
 [[noreturn]] void die_with_panic(const char* what, goroutine* g);
 
 static void goroutine_entry(void* arg) {
   auto* g = static_cast<goroutine*>(arg);
+  finish_switch(current_m());
 #if defined(__cpp_exceptions)
   try {
     g->ops->invoke(g->fn);
@@ -536,7 +594,7 @@ static void goroutine_entry(void* arg) {
 #endif
   g->ops->destroy(g->fn);
   g->ops = nullptr;
-  switch_to_scheduler(g, switch_action::exit);
+  switch_to_scheduler(current_m(), g, switch_action::exit);
   __builtin_unreachable();
 }
 
@@ -585,7 +643,7 @@ void yield() {
     sys::spin_hint();  // a plain thread: nothing of ours to yield to
     return;
   }
-  detail::switch_to_scheduler(m->curg, detail::switch_action::yield);
+  detail::switch_to_scheduler(m, m->curg, detail::switch_action::yield);
 }
 
 namespace this_goroutine {

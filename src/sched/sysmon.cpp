@@ -158,7 +158,7 @@ void blocking_exit() {
   // Retaken: any idle P will do.
   m->p = nullptr;
   if (pidle_get_and_acquire(rt, m)) return;
-  switch_to_scheduler(m->curg, switch_action::leave_blocking);
+  switch_to_scheduler(m, m->curg, switch_action::leave_blocking);
 }
 
 }  // namespace weft::detail

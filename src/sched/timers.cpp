@@ -116,6 +116,15 @@ void timer_add(timer_node* t) {
     g_tlock.unlock();
     sys::fatal("weft: timer_add: timer already armed");
   }
+  if (owner != nullptr && owner->stop_flag.load(std::memory_order_relaxed) != 0) {
+    // The runtime is stopping: its goroutines are abandoned and
+    // timers_purge() may already have run (R2 in run.cpp). Arming now would
+    // leave a timer pointing into a goroutine that is about to be freed.
+    // relaxed: stop_flag is set before run() takes g_tlock to purge, so
+    // whoever takes g_tlock second sees the other's doing.
+    g_tlock.unlock();
+    return;
+  }
   t->owner = owner;
   g_heap.push_back(t);
   sift_up(g_heap.size() - 1);
