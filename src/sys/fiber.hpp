@@ -22,14 +22,14 @@
 namespace weft::sys {
 
 struct fiber {
-  void* sp = nullptr;           // saved stack pointer (asm backends)
-  void* uctx = nullptr;         // ucontext_t* (fallback backend), owned
+  void* sp = nullptr;    // saved stack pointer (asm backends)
+  void* uctx = nullptr;  // ucontext_t* (fallback backend), owned
   // Sanitizer state.
-  void* tsan_fiber = nullptr;   // __tsan_create_fiber handle (nullptr: thread's own)
+  void* tsan_fiber = nullptr;          // __tsan_create_fiber handle (nullptr: thread's own)
   const void* stack_bottom = nullptr;  // lowest usable address, for ASan
   std::size_t stack_size = 0;
   void* asan_fake_stack = nullptr;
-  bool is_thread = false;       // the OS thread's own stack (an M's g0)
+  bool is_thread = false;  // the OS thread's own stack (an M's g0)
 };
 
 // The calling thread's own context (an M's scheduler context, "g0"). Call
@@ -37,8 +37,7 @@ struct fiber {
 // the same thread before the thread exits.
 void fiber_init_thread(fiber* f);
 // A new context that starts entry(arg) on [stack_bottom, stack_bottom+size).
-void fiber_init(fiber* f, void* stack_bottom, std::size_t size,
-                void (*entry)(void*), void* arg);
+void fiber_init(fiber* f, void* stack_bottom, std::size_t size, void (*entry)(void*), void* arg);
 // Save the current context in `from`, resume `to`.
 void fiber_switch(fiber* from, fiber* to);
 // Leave a fiber for good: resume `to`; `from` is never resumed again, its

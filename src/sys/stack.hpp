@@ -19,8 +19,8 @@
 namespace weft::sys {
 
 struct stack {
-  void* bottom = nullptr;     // lowest usable address (the guard page is below)
-  std::size_t size = 0;       // usable bytes; the top is bottom + size
+  void* bottom = nullptr;  // lowest usable address (the guard page is below)
+  std::size_t size = 0;    // usable bytes; the top is bottom + size
   explicit operator bool() const { return bottom != nullptr; }
 };
 
