@@ -66,11 +66,19 @@ exit_status run_main(const config& cfg, void (*fn)(void*), void* arg);
 // returns. One run() at a time per process.
 template <class F>
 exit_status run(const config& cfg, F&& main_goroutine) {
-  auto&& fn = main_goroutine;
-  using Ref = decltype(fn);
-  return detail::run_main(
-      cfg, [](void* p) { (*static_cast<std::remove_reference_t<Ref>*>(p))(); },
-      const_cast<void*>(static_cast<const void*>(std::addressof(fn))));
+  // A function name decays to a pointer; anything else is called in place
+  // (run() blocks until goroutine 1 returns, so it outlives the call).
+  using Fn = std::conditional_t<std::is_function_v<std::remove_reference_t<F>>,
+                                std::decay_t<F>, std::remove_reference_t<F>>;
+  Fn fn_storage_or_ref = main_goroutine;
+  if constexpr (std::is_pointer_v<Fn>) {
+    return detail::run_main(
+        cfg, [](void* p) { (*static_cast<Fn*>(p))(); }, &fn_storage_or_ref);
+  } else {
+    return detail::run_main(
+        cfg, [](void* p) { (*static_cast<Fn*>(p))(); },
+        const_cast<void*>(static_cast<const void*>(std::addressof(main_goroutine))));
+  }
 }
 template <class F>
 exit_status run(F&& main_goroutine) {

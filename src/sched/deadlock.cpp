@@ -43,6 +43,7 @@ bool all_asleep(runtime* rt) {
 }
 
 void report_deadlock(runtime* rt) {
+  std::fflush(stdout);  // what the program printed before goes out first
   std::fputs("fatal error: all goroutines are asleep - deadlock!\n\n", stderr);
   dump_goroutines(rt, nullptr);
   std::fflush(stderr);
@@ -108,6 +109,7 @@ void dump_goroutines(runtime* rt, goroutine* running) {
 }
 
 [[noreturn]] void die_with_panic(const char* what, goroutine* g) {
+  std::fflush(stdout);
   std::fprintf(stderr, "panic: %s\n\n", what);
   if (g != nullptr) dump_goroutines(g->rt, g);
   std::fflush(stderr);

@@ -7,7 +7,6 @@
 namespace weft {
 
 namespace {
-constexpr std::uint64_t kOne = std::uint64_t{1} << 32;
 std::int32_t counter_of(std::uint64_t s) {
   return static_cast<std::int32_t>(static_cast<std::uint32_t>(s >> 32));
 }

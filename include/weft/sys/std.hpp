@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
+#include <type_traits>
 #include <utility>
 
 namespace weft::sys {
@@ -191,12 +192,15 @@ class thread {
   thread() noexcept = default;
   template <class F>
   explicit thread(F&& f) {
-    auto* box = new F(std::forward<F>(f));
-    start([](void* p) {
-      auto* fn = static_cast<F*>(p);
-      (*fn)();
-      delete fn;
-    }, box);
+    using Fn = std::decay_t<F>;
+    auto* box = new Fn(std::forward<F>(f));
+    start(
+        [](void* p) {
+          auto* fn = static_cast<Fn*>(p);
+          (*fn)();
+          delete fn;
+        },
+        box);
   }
   thread(thread&& o) noexcept : handle_(std::exchange(o.handle_, 0)) {}
   thread& operator=(thread&& o) noexcept;
