@@ -103,6 +103,9 @@ struct chan_sentinel {};
 
 // A Go channel of T. Copies refer to the same channel; a default-constructed
 // chan is the nil channel (operations on it block forever; close panics).
+// Operations are const: they act on the channel, not on the handle (as
+// shared_ptr's operator-> is const), so a const chan& (e.g. timer::c())
+// can be received from.
 template <class T>
 class chan {
   static_assert(std::is_move_constructible_v<T>, "chan<T>: T must be move-constructible");
@@ -137,12 +140,12 @@ class chan {
 
   // send: blocks until a receiver takes the value or buffer space frees up.
   // Panics "send on closed channel" if the channel is (or becomes) closed.
-  void send(T value, detail::source_location where = detail::source_location::current()) {
+  void send(T value, detail::source_location where = detail::source_location::current()) const {
     detail::chan_send(core_, std::addressof(value), where);
   }
 
   // recv: blocks until a value arrives; std::nullopt once closed and drained.
-  std::optional<T> recv(detail::source_location where = detail::source_location::current()) {
+  std::optional<T> recv(detail::source_location where = detail::source_location::current()) const {
     detail::elem_slot<T> slot;
     if (!detail::chan_recv(core_, slot.get(), where)) return std::nullopt;
     return slot.take();
@@ -150,13 +153,15 @@ class chan {
 
   // close: no more sends; receivers drain the buffer, then get nullopt.
   // Panics "close of nil channel" / "close of closed channel".
-  void close() { detail::chan_close(core_); }
+  void close() const { detail::chan_close(core_); }
 
   // try_send: never blocks. Moves from `value` only when it returns ok, so
   // on not_ready / closed the caller still owns the value. Unlike Go's
   // select-with-default, a closed channel is reported, not a panic.
-  chan_status try_send(T&& value) { return detail::chan_try_send(core_, std::addressof(value)); }
-  chan_status try_send(const T& value) {
+  chan_status try_send(T&& value) const {
+    return detail::chan_try_send(core_, std::addressof(value));
+  }
+  chan_status try_send(const T& value) const {
     static_assert(std::is_copy_constructible_v<T>, "try_send(const T&) copies the value");
     T copy(value);
     return try_send(std::move(copy));
@@ -164,7 +169,7 @@ class chan {
 
   // try_recv: never blocks. not_ready: nothing to take now; closed: closed
   // and drained.
-  try_recv_result<T> try_recv() {
+  try_recv_result<T> try_recv() const {
     detail::elem_slot<T> slot;
     chan_status s = detail::chan_try_recv(core_, slot.get());
     if (s != chan_status::ok) return {s, std::nullopt};
@@ -177,7 +182,7 @@ class chan {
 
   // for (T v : ch): receives until the channel is closed and drained.
   detail::chan_iterator<T> begin(
-      detail::source_location where = detail::source_location::current()) {
+      detail::source_location where = detail::source_location::current()) const {
     return detail::chan_iterator<T>(*this, where);
   }
   detail::chan_sentinel end() const noexcept { return {}; }
@@ -209,14 +214,11 @@ class chan_iterator {
   using pointer = T*;
   using reference = std::conditional_t<std::is_copy_constructible_v<T>, T&, T&&>;
 
-  chan_iterator(chan<T>& ch, source_location where) : ch_(&ch), where_(where) {
-    cur_ = ch_->recv(where_);
-  }
+  chan_iterator(const chan<T>& ch, source_location where) : ch_(&ch), where_(where) { next(); }
   reference operator*() noexcept { return static_cast<reference>(*cur_); }
   T* operator->() noexcept { return std::addressof(*cur_); }
   chan_iterator& operator++() {
-    cur_.reset();
-    cur_ = ch_->recv(where_);
+    next();
     return *this;
   }
   void operator++(int) { ++*this; }
@@ -228,7 +230,12 @@ class chan_iterator {
   friend bool operator!=(chan_sentinel s, const chan_iterator& it) noexcept { return !(it == s); }
 
  private:
-  chan<T>* ch_;
+  // Emplaces rather than assigns: T need not be move-assignable.
+  void next() {
+    cur_.reset();
+    if (auto v = ch_->recv(where_)) cur_.emplace(std::move(*v));
+  }
+  const chan<T>* ch_;
   source_location where_;
   std::optional<T> cur_;
 };

@@ -50,8 +50,7 @@ struct select_outcome {
   bool received;  // recv case: a value was constructed into elem (else: closed)
 };
 // The engine (src/chan/select.cpp). n may be 0.
-select_outcome select_run(select_case_raw* cases, int n, bool has_default,
-                          source_location where);
+select_outcome select_run(select_case_raw* cases, int n, bool has_default, source_location where);
 [[noreturn]] void select_block_forever(source_location where);
 
 struct select_case_tag {};
@@ -169,8 +168,8 @@ int select(Cases&&... cases) {
   static_assert(kDefaults <= 1, "select: at most one on_default case");
   constexpr std::size_t kRaw = kCases - kDefaults;
 
-  std::array<detail::select_case_raw, kRaw ? kRaw : 1> raw;
-  std::array<int, kRaw ? kRaw : 1> position;  // raw index -> argument position
+  std::array<detail::select_case_raw, kRaw ? kRaw : 1> raw{};
+  std::array<int, kRaw ? kRaw : 1> position{};  // raw index -> argument position
   int default_position = -1;
   int k = 0, i = 0;
   detail::source_location where{nullptr, 0};
@@ -247,8 +246,8 @@ class select_set {
       position_.push_back(static_cast<int>(i));
     }
     if (raw_.empty() && default_ < 0) detail::select_block_forever(where);
-    detail::select_outcome r = detail::select_run(raw_.data(), static_cast<int>(raw_.size()),
-                                                  default_ >= 0, where);
+    detail::select_outcome r =
+        detail::select_run(raw_.data(), static_cast<int>(raw_.size()), default_ >= 0, where);
     const int chosen = r.index < 0 ? default_ : position_[static_cast<std::size_t>(r.index)];
     cases_[static_cast<std::size_t>(chosen)]->fire(r.received);
     return chosen;

@@ -83,8 +83,7 @@ class mutex {
   void unlock() {
     std::uint32_t s = kLocked;
     // (X-R1) release: publishes the critical section to the next (X-A1).
-    if (state_.compare_exchange_strong(s, 0, std::memory_order_release,
-                                       std::memory_order_relaxed))
+    if (state_.compare_exchange_strong(s, 0, std::memory_order_release, std::memory_order_relaxed))
       return;
     unlock_slow();
   }
@@ -97,8 +96,8 @@ class mutex {
   void unlock_slow();
 
   sys::atomic<std::uint32_t> state_{0};
-  sys::mutex q_lock_;                       // guards q_head_, q_tail_ (and X1)
-  detail::waiter* q_head_ = nullptr;        // FIFO of parked lockers (mutex.cpp's records)
+  sys::mutex q_lock_;                 // guards q_head_, q_tail_ (and X1)
+  detail::waiter* q_head_ = nullptr;  // FIFO of parked lockers (mutex.cpp's records)
   detail::waiter* q_tail_ = nullptr;
 };
 
@@ -116,8 +115,9 @@ class once {
     // (O-A1) acquire: pairs with (O-R1); a caller that sees done also sees
     // everything f did.
     if (done_.load(std::memory_order_acquire) != 0) return;
-    call_slow(where, [](void* p) { (*static_cast<std::remove_reference_t<F>*>(p))(); },
-              const_cast<void*>(static_cast<const void*>(std::addressof(f))));
+    call_slow(
+        where, [](void* p) { (*static_cast<std::remove_reference_t<F>*>(p))(); },
+        const_cast<void*>(static_cast<const void*>(std::addressof(f))));
   }
   // True once f has run (Go has no such method; handy in tests).
   bool done() const noexcept { return done_.load(std::memory_order_acquire) != 0; }
@@ -149,8 +149,8 @@ class cond {
 
  private:
   mutex* m_;
-  sys::mutex q_lock_;                  // guards the queue
-  detail::waiter* q_head_ = nullptr;   // FIFO of parked waiters
+  sys::mutex q_lock_;                 // guards the queue
+  detail::waiter* q_head_ = nullptr;  // FIFO of parked waiters
   detail::waiter* q_tail_ = nullptr;
 };
 

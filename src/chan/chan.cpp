@@ -1,0 +1,221 @@
+// chan.cpp: send, receive and close on the type-erased channel core
+// (chan_core.hpp, which states the invariants Q1-Q5). After Go's
+// runtime/chan.go: chansend, chanrecv, closechan.
+//
+// Each blocking operation follows park.hpp's protocol: lock; try to complete
+// against the other side's queue or the buffer; otherwise enqueue a waiter
+// record on our own stack and park() with a commit that unlocks the channel
+// once we are off our stack. A waker completes the transfer under the lock
+// (moving the value straight into or out of the parked task's record, never
+// through the buffer when the buffer is bypassable), unlocks, then unparks.
+#include <new>
+
+#include <weft/chan.hpp>
+#include <weft/panic.hpp>
+
+#include "chan/chan_core.hpp"
+
+namespace weft::detail {
+namespace {
+
+// The park commit: runs after the parking task is off its stack.
+bool unlock_channel(void* arg) {
+  static_cast<chan_core*>(arg)->lock.unlock();
+  return true;
+}
+
+[[noreturn]] void park_forever(wait_reason r, source_location where) {
+  park(r, where, nullptr, nullptr);
+  // Nothing ever unparks a task blocked on the nil channel.
+  sys::fatal("weft: a task blocked on the nil channel was woken");
+}
+
+std::size_t round_up(std::size_t n, std::size_t a) { return (n + a - 1) / a * a; }
+
+}  // namespace
+
+chan_core* chan_make(const elem_ops* ops, std::size_t capacity) {
+  std::size_t align = ops->align > alignof(chan_core) ? ops->align : alignof(chan_core);
+  std::size_t head = round_up(sizeof(chan_core), ops->align);
+  if (capacity > (~std::size_t{0} - head) / ops->size) panic("makechan: size out of range");
+  std::size_t bytes = head + capacity * ops->size;
+  void* mem = ::operator new (bytes, std::align_val_t{align});
+  auto* c = ::new (mem) chan_core();
+  c->ops = ops;
+  c->cap = capacity;
+  c->buf = capacity ? static_cast<unsigned char*>(mem) + head : nullptr;
+  return c;
+}
+
+void chan_retain(chan_core* c) noexcept {
+  // Relaxed: a new handle is made from an existing one, which keeps the
+  // count above zero meanwhile (as shared_ptr's copy).
+  c->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+void chan_release(chan_core* c) noexcept {
+  // (RC1) acq_rel: the release half publishes this handle's uses of the
+  // channel to whoever frees it; the acquire half, taken by the last
+  // releaser, sees every other handle's uses before the buffer is destroyed.
+  if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // No waiter can remain: a parked task holds a handle to the channel it
+  // waits on. Values left in the buffer are destroyed exactly once (C1).
+  while (c->count > 0) {
+    c->ops->destroy(c->slot(c->recvx));
+    if (++c->recvx == c->cap) c->recvx = 0;
+    --c->count;
+  }
+  std::size_t align = c->ops->align > alignof(chan_core) ? c->ops->align : alignof(chan_core);
+  c->~chan_core();
+  ::operator delete (static_cast<void*>(c), std::align_val_t{align});
+}
+
+void chan_send(chan_core* c, void* value, source_location where) {
+  if (!c) park_forever(wait_reason::chan_send_nil, where);
+
+  c->lock.lock();
+  if (c->closed) {
+    c->lock.unlock();
+    panic("send on closed channel");
+  }
+  if (chan_waiter* r = c->recvq.dequeue()) {
+    task* t = chan_core::hand_to_receiver(r, c->ops, value);
+    c->lock.unlock();
+    unpark(t);
+    return;
+  }
+  if (c->count < c->cap) {
+    c->buf_put(value);
+    c->lock.unlock();
+    return;
+  }
+  chan_waiter w;
+  w.who = current_task();
+  w.elem = value;
+  c->sendq.push_back(&w);
+  park(wait_reason::chan_send, where, &unlock_channel, c);
+  // Woken by a receiver (success: it moved *value) or by close().
+  if (!w.success) panic("send on closed channel");
+}
+
+bool chan_recv(chan_core* c, void* out, source_location where) {
+  if (!c) park_forever(wait_reason::chan_receive_nil, where);
+
+  c->lock.lock();
+  if (chan_waiter* s = c->sendq.dequeue()) {
+    task* t = c->take_from_sender(s, out);
+    c->lock.unlock();
+    unpark(t);
+    return true;
+  }
+  if (c->count > 0) {
+    c->buf_take(out);
+    c->lock.unlock();
+    return true;
+  }
+  if (c->closed) {
+    c->lock.unlock();
+    return false;
+  }
+  chan_waiter w;
+  w.who = current_task();
+  w.elem = out;
+  c->recvq.push_back(&w);
+  park(wait_reason::chan_receive, where, &unlock_channel, c);
+  // Woken by a sender (success: *out holds its value) or by close().
+  return w.success;
+}
+
+void chan_close(chan_core* c) {
+  if (!c) panic("close of nil channel");
+
+  c->lock.lock();
+  if (c->closed) {
+    c->lock.unlock();
+    panic("close of closed channel");
+  }
+  c->closed = true;
+  // Collect every waiter (success = false: receivers get nullopt, senders
+  // panic), then unlock, then wake. The records are chained through `next`,
+  // which must be read before waking: a woken task's record dies with its
+  // stack frame.
+  chan_waiter* woken = nullptr;
+  chan_waiter** tail = &woken;
+  for (wait_queue* q : {&c->recvq, &c->sendq}) {
+    while (chan_waiter* w = q->dequeue()) {
+      w->success = false;
+      *tail = w;
+      tail = &w->next;
+    }
+  }
+  *tail = nullptr;
+  c->lock.unlock();
+  while (woken) {
+    chan_waiter* next = woken->next;
+    unpark(woken->who);
+    woken = next;
+  }
+}
+
+chan_status chan_try_send(chan_core* c, void* value) {
+  if (!c) return chan_status::not_ready;
+  c->lock.lock();
+  if (c->closed) {
+    c->lock.unlock();
+    return chan_status::closed;
+  }
+  if (chan_waiter* r = c->recvq.dequeue()) {
+    task* t = chan_core::hand_to_receiver(r, c->ops, value);
+    c->lock.unlock();
+    unpark(t);
+    return chan_status::ok;
+  }
+  if (c->count < c->cap) {
+    c->buf_put(value);
+    c->lock.unlock();
+    return chan_status::ok;
+  }
+  c->lock.unlock();
+  return chan_status::not_ready;
+}
+
+chan_status chan_try_recv(chan_core* c, void* out) {
+  if (!c) return chan_status::not_ready;
+  c->lock.lock();
+  if (chan_waiter* s = c->sendq.dequeue()) {
+    task* t = c->take_from_sender(s, out);
+    c->lock.unlock();
+    unpark(t);
+    return chan_status::ok;
+  }
+  if (c->count > 0) {
+    c->buf_take(out);
+    c->lock.unlock();
+    return chan_status::ok;
+  }
+  bool closed = c->closed;
+  c->lock.unlock();
+  return closed ? chan_status::closed : chan_status::not_ready;
+}
+
+std::size_t chan_size(chan_core* c) noexcept {
+  c->lock.lock();
+  std::size_t n = c->count;
+  c->lock.unlock();
+  return n;
+}
+
+std::size_t chan_capacity(chan_core* c) noexcept { return c->cap; }
+
+void chan_lock_all(chan_core* const* sorted, int n) noexcept {
+  for (int i = 0; i < n; ++i)
+    if (i == 0 || sorted[i] != sorted[i - 1]) sorted[i]->lock.lock();
+}
+
+void chan_unlock_all(chan_core* const* sorted, int n) noexcept {
+  // Reverse order is not needed for correctness; any order works.
+  for (int i = 0; i < n; ++i)
+    if (i == 0 || sorted[i] != sorted[i - 1]) sorted[i]->lock.unlock();
+}
+
+}  // namespace weft::detail

@@ -1,0 +1,179 @@
+// chan_core.hpp: the type-erased channel shared by chan.cpp and select.cpp.
+// After Go's runtime/chan.go (hchan, sudog, waitq).
+//
+// A channel is one lock, a ring buffer of `cap` slots of ops->size bytes,
+// and two FIFO queues of parked tasks: recvq (receivers waiting for a value)
+// and sendq (senders waiting for a receiver or for room). A waiter record
+// (chan_waiter, Go's sudog) lives on the parked task's stack; for a select
+// there is one per case, all sharing that select's `done` word.
+//
+// Invariants (all under `lock`):
+//   Q1  at least one of sendq and recvq is empty, except transiently for a
+//       parked select that waits to send and to receive on the same channel
+//       (Go's exception, too)
+//   Q2  cap > 0:  sendq non-empty  =>  count == cap   (senders wait only when full)
+//                 recvq non-empty  =>  count == 0     (receivers wait only when empty)
+//   Q3  closed  =>  sendq is empty  (close() wakes every sender; new ones panic)
+//   Q4  a waiter is on a queue iff its `queued` flag is set; only the holder
+//       of the channel lock reads or writes that flag and the links
+//   Q5  a waiter record is touched by a waker only under its channel's lock,
+//       and only while its task is parked: the waker reads `who`, unlocks,
+//       then calls unpark(who) and never touches the record again
+//
+// The lock protects every field below it. Never wake a task while holding a
+// channel lock: collect, unlock, then wake (the woken task may return and
+// drop its stack, and with it the waiter record, at once).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include <weft/chan.hpp>
+#include <weft/sys.hpp>
+
+#include "sched/park.hpp"
+
+namespace weft::detail {
+
+// One parked select: shared by the waiter records of all its cases.
+struct select_state {
+  // 0 until a waker claims this select; exactly one CAS 0 -> 1 succeeds
+  // (Go's g.selectDone). (D1) in wait_queue::dequeue() is its only writer.
+  sys::atomic<std::uint32_t> done{0};
+  struct chan_waiter* winner = nullptr;  // written by the claiming waker, read after unpark
+};
+
+struct chan_waiter {
+  task* who = nullptr;
+  // Send: the value to move from. Receive: storage to construct into.
+  void* elem = nullptr;
+  chan_waiter* prev = nullptr;
+  chan_waiter* next = nullptr;
+  select_state* sel = nullptr;  // non-null for a select case
+  bool queued = false;          // Q4
+  // Set by the waker: true if a value moved, false if woken by close().
+  bool success = false;
+};
+
+// A FIFO of waiter records (Go's waitq). Guarded by the channel lock.
+struct wait_queue {
+  chan_waiter* first = nullptr;
+  chan_waiter* last = nullptr;
+
+  bool empty() const noexcept { return first == nullptr; }
+
+  void push_back(chan_waiter* w) noexcept {
+    w->next = nullptr;
+    w->prev = last;
+    if (last)
+      last->next = w;
+    else
+      first = w;
+    last = w;
+    w->queued = true;
+  }
+
+  void remove(chan_waiter* w) noexcept {
+    if (!w->queued) return;
+    if (w->prev)
+      w->prev->next = w->next;
+    else
+      first = w->next;
+    if (w->next)
+      w->next->prev = w->prev;
+    else
+      last = w->prev;
+    w->prev = w->next = nullptr;
+    w->queued = false;
+  }
+
+  // Pops the first waiter this caller may complete. A select's record is
+  // taken only by winning its `done` CAS; a record whose select was already
+  // claimed by a waker on another channel is dropped from the queue (its
+  // select will find it unqueued when it cleans up).
+  chan_waiter* dequeue() noexcept {
+    for (;;) {
+      chan_waiter* w = first;
+      if (!w) return nullptr;
+      remove(w);
+      if (w->sel) {
+        std::uint32_t expected = 0;
+        // (D1) acq_rel CAS: only arbitrates between wakers that hold different
+        // channel locks; the winner's writes to the record reach the select
+        // through unpark()/park(). acq_rel rather than relaxed so a loser
+        // also sees the winner's claim ordered before its own later reads.
+        if (!w->sel->done.compare_exchange_strong(expected, 1, std::memory_order_acq_rel,
+                                                  std::memory_order_acquire))
+          continue;
+        w->sel->winner = w;
+      }
+      return w;
+    }
+  }
+};
+
+// Go's hchan. Allocated by chan_make with the ring buffer right after it.
+struct chan_core {
+  // Handles (chan<T> values) alive. (RC1) in chan_release().
+  sys::atomic<std::size_t> refs{1};
+  const elem_ops* ops;
+  std::size_t cap;
+  unsigned char* buf;  // cap slots of ops->size bytes (nullptr when cap == 0)
+
+  // Protects every field below. Held only for short, non-blocking sections
+  // (the park commit releases it once the parking task is off its stack).
+  // Never call unpark() while holding it.
+  sys::mutex lock;
+  std::size_t count = 0;  // values in buf
+  std::size_t sendx = 0;  // next slot to fill
+  std::size_t recvx = 0;  // next slot to drain
+  bool closed = false;
+  wait_queue recvq;
+  wait_queue sendq;
+
+  unsigned char* slot(std::size_t i) const noexcept { return buf + i * ops->size; }
+
+  // Buffer operations; REQUIRES(lock).
+  void buf_put(void* src) noexcept {
+    ops->move_construct(slot(sendx), src);
+    if (++sendx == cap) sendx = 0;
+    ++count;
+  }
+  void buf_take(void* dst) noexcept {
+    void* s = slot(recvx);
+    ops->move_construct(dst, s);
+    ops->destroy(s);
+    if (++recvx == cap) recvx = 0;
+    --count;
+  }
+
+  // The matching halves of send and receive, shared by chan.cpp and
+  // select.cpp. REQUIRES(lock). Each returns the task to wake (after the
+  // caller unlocks), or fills/takes the buffer and returns nullptr.
+
+  // A sender found a parked receiver `w`: hand the value straight over.
+  static task* hand_to_receiver(chan_waiter* w, const elem_ops* ops, void* src) noexcept {
+    ops->move_construct(w->elem, src);
+    w->success = true;
+    return w->who;
+  }
+  // A receiver found a parked sender `w`. Unbuffered: take its value. Buffered
+  // (hence full, by Q2): take the head of the buffer and put the sender's
+  // value at the tail, keeping FIFO order.
+  task* take_from_sender(chan_waiter* w, void* dst) noexcept {
+    if (cap == 0) {
+      ops->move_construct(dst, w->elem);
+    } else {
+      buf_take(dst);
+      buf_put(w->elem);
+    }
+    w->success = true;
+    return w->who;
+  }
+};
+
+// Locks a set of channels in address order (deduplicated), for select.
+void chan_lock_all(chan_core* const* sorted, int n) noexcept;
+void chan_unlock_all(chan_core* const* sorted, int n) noexcept;
+
+}  // namespace weft::detail

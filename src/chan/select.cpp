@@ -1,0 +1,204 @@
+// select.cpp: the select engine. After Go's runtime/select.go (selectgo).
+//
+// One select, in four passes:
+//   1. order: shuffle the non-nil cases into a poll order (uniform over
+//      permutations, so every ready case is equally likely to win), and sort
+//      their channels by address into a deduplicated lock order;
+//   2. lock every channel in lock order (a global order, so two selects and
+//      any number of single-channel operations cannot deadlock), then poll
+//      the cases in poll order; the first that can complete does so, we
+//      unlock all, wake its partner, done. With a default case and nothing
+//      ready: unlock all, return the default;
+//   3. enqueue one waiter record per case, all pointing at one select_state,
+//      and park; the commit unlocks every channel once we are off our stack;
+//   4. woken: the waker that won select_state::done (see wait_queue::dequeue)
+//      recorded its waiter as the winner and completed its transfer. Lock
+//      all again, take our other records off their queues, unlock all.
+//
+// Invariants:
+//   S1  exactly one waker completes a parked select: every waker dequeues
+//       through wait_queue::dequeue(), whose CAS on `done` (D1) admits one
+//   S2  a send case's value is moved only by the completion of that case
+//   S3  between enqueue (3) and cleanup (4) the records stay on this stack
+//       frame; a waker touches one only under its channel's lock (Q5), and
+//       cleanup takes every lock, so no waker is inside a record when
+//       select_run returns
+//   S4  the park commit reads the lock-order array only while at least one
+//       of its channels is still locked (after the last unlock the select
+//       may already have returned; Go's selparkcommit has the same rule)
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <new>
+#include <type_traits>
+
+#include <weft/panic.hpp>
+#include <weft/select.hpp>
+
+#include "chan/chan_core.hpp"
+
+namespace weft::detail {
+namespace {
+
+// Per-thread generator state for the poll order, kept in a seam TLS slot
+// (the slot holds the state itself, not a pointer). A goroutine that
+// migrates simply continues another thread's sequence, which is fine for
+// a shuffle. Under the checker random_below is a choice it explores.
+constexpr sys::tls_slot kSelectRandomSlot = sys::tls_slot::user0;
+
+std::uint32_t random_below(std::uint32_t n) noexcept {
+  auto state =
+      static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(sys::tls_get(kSelectRandomSlot)));
+  if (state == 0) state = sys::random_seed() | 1;
+  std::uint32_t r = sys::random_below(state, n);
+  sys::tls_set(kSelectRandomSlot, reinterpret_cast<void*>(static_cast<std::uintptr_t>(state)));
+  return r;
+}
+
+// Small arrays on the stack, large selects spill to the heap. The storage
+// is left uninitialized (T is trivially destructible): select writes each
+// element before reading it, and a polling select that succeeds never
+// touches its waiter records at all.
+template <class T, int kInline = 8>
+class scratch {
+  static_assert(std::is_trivially_destructible_v<T>);
+
+ public:
+  explicit scratch(int n)
+      : p_(n <= kInline ? reinterpret_cast<T*>(inline_)
+                        : static_cast<T*>(::operator new(sizeof(T) * static_cast<std::size_t>(n)))),
+        heap_(n > kInline) {}
+  ~scratch() {
+    if (heap_) ::operator delete(p_);
+  }
+  scratch(const scratch&) = delete;
+  scratch& operator=(const scratch&) = delete;
+  T& operator[](int i) noexcept { return p_[i]; }
+  T* data() noexcept { return p_; }
+
+ private:
+  alignas(T) unsigned char inline_[sizeof(T) * kInline];
+  T* p_;
+  bool heap_;
+};
+
+struct commit_arg {
+  chan_core* const* order;  // deduplicated lock order
+  int n;
+};
+
+// The park commit: unlock every channel (S4).
+bool unlock_all_commit(void* p) {
+  const auto* a = static_cast<const commit_arg*>(p);
+  chan_core* const* order = a->order;  // copied while every lock is still held
+  const int n = a->n;
+  for (int i = 0; i < n; ++i) order[i]->lock.unlock();  // order[i] is read before its unlock
+  return true;
+}
+
+}  // namespace
+
+void select_block_forever(source_location where) {
+  park(wait_reason::select_no_cases, where, nullptr, nullptr);
+  sys::fatal("weft: select with no cases was woken");
+}
+
+select_outcome select_run(select_case_raw* cases, int n, bool has_default, source_location where) {
+  // Pass 1: poll order over the non-nil cases (inside-out Fisher-Yates),
+  // and the deduplicated lock order.
+  scratch<int> poll(n);
+  scratch<chan_core*> order(n);
+  int live = 0;
+  for (int i = 0; i < n; ++i) {
+    if (!cases[i].c) continue;
+    int j = static_cast<int>(random_below(static_cast<std::uint32_t>(live + 1)));
+    if (j != live) poll[live] = poll[j];
+    poll[j] = i;
+    order[live] = cases[i].c;
+    ++live;
+  }
+  if (live == 0 && has_default) return {-1, false};
+  std::sort(order.data(), order.data() + live, std::less<chan_core*>());
+  const int locks = static_cast<int>(std::unique(order.data(), order.data() + live) - order.data());
+
+  // Pass 2: lock all, poll.
+  for (int i = 0; i < locks; ++i) order[i]->lock.lock();
+  auto unlock_all = [&] {
+    for (int i = 0; i < locks; ++i) order[i]->lock.unlock();
+  };
+  for (int p = 0; p < live; ++p) {
+    const int i = poll[p];
+    chan_core* c = cases[i].c;
+    if (cases[i].is_send) {
+      if (c->closed) {
+        unlock_all();
+        panic("send on closed channel");
+      }
+      if (chan_waiter* r = c->recvq.dequeue()) {
+        task* t = chan_core::hand_to_receiver(r, c->ops, cases[i].elem);
+        unlock_all();
+        unpark(t);
+        return {i, true};
+      }
+      if (c->count < c->cap) {
+        c->buf_put(cases[i].elem);
+        unlock_all();
+        return {i, true};
+      }
+    } else {
+      if (chan_waiter* s = c->sendq.dequeue()) {
+        task* t = c->take_from_sender(s, cases[i].elem);
+        unlock_all();
+        unpark(t);
+        return {i, true};
+      }
+      if (c->count > 0) {
+        c->buf_take(cases[i].elem);
+        unlock_all();
+        return {i, true};
+      }
+      if (c->closed) {
+        unlock_all();
+        return {i, false};
+      }
+    }
+  }
+  if (has_default) {
+    unlock_all();
+    return {-1, false};
+  }
+
+  // Pass 3: enqueue on every channel, park. (A select whose cases are all
+  // nil enqueues nothing and is never woken, as in Go.) Enqueue in poll
+  // order: several cases on one channel then sit in its queue in random
+  // order, so a partner that arrives later picks among them uniformly too
+  // (Go: "start with the pollorder to permute cases on the same channel").
+  select_state st;
+  scratch<chan_waiter> w(n);
+  task* self = current_task();
+  for (int p = 0; p < live; ++p) {
+    const int i = poll[p];
+    ::new (&w[i]) chan_waiter();
+    w[i].who = self;
+    w[i].elem = cases[i].elem;
+    w[i].sel = &st;
+    (cases[i].is_send ? cases[i].c->sendq : cases[i].c->recvq).push_back(&w[i]);
+  }
+  commit_arg arg{order.data(), locks};
+  park(wait_reason::select, where, &unlock_all_commit, &arg);
+
+  // Pass 4: the winner's transfer is done (S1); unhook the losers (S3).
+  chan_waiter* winner = st.winner;
+  for (int i = 0; i < locks; ++i) order[i]->lock.lock();
+  for (int i = 0; i < n; ++i) {
+    if (!cases[i].c || &w[i] == winner) continue;
+    (cases[i].is_send ? cases[i].c->sendq : cases[i].c->recvq).remove(&w[i]);
+  }
+  unlock_all();
+  const int k = static_cast<int>(winner - w.data());
+  if (cases[k].is_send && !winner->success) panic("send on closed channel");
+  return {k, winner->success};
+}
+
+}  // namespace weft::detail
