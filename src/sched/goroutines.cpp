@@ -107,8 +107,7 @@ static void g_drop_fn(goroutine* g) {
 void g_free(runtime* rt, processor* p, goroutine* g) {
   g->status.store(gstatus::idle, std::memory_order_relaxed);
   g_drop_fn(g);
-  sys::fiber_release(&g->ctx);
-  g->ctx = sys::fiber{};
+  sys::fiber_recycle(&g->ctx);
   if (g->stk) {
     if (p->nstacks < processor::kStackCache)
       p->stacks[p->nstacks++] = g->stk;

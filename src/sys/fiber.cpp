@@ -187,6 +187,9 @@ void fiber_init_thread(fiber* f) {
 }
 
 void fiber_init(fiber* f, void* stack_bottom, std::size_t size, void (*entry)(void*), void* arg) {
+#if defined(WEFT_TSAN)
+  void* tsan_fiber = f->tsan_fiber;  // kept by fiber_recycle()
+#endif
   *f = fiber{};
   f->stack_bottom = stack_bottom;
   f->stack_size = size;
@@ -232,7 +235,20 @@ void fiber_init(fiber* f, void* stack_bottom, std::size_t size, void (*entry)(vo
 #error "no context switch for this processor: configure with WEFT_USE_UCONTEXT=ON"
 #endif
 #if defined(WEFT_TSAN)
-  f->tsan_fiber = __tsan_create_fiber(0);
+  f->tsan_fiber = tsan_fiber != nullptr ? tsan_fiber : __tsan_create_fiber(0);
+#endif
+}
+
+void fiber_recycle(fiber* f) {
+#if defined(WEFT_TSAN)
+  void* tsan_fiber = f->is_thread ? nullptr : f->tsan_fiber;
+#endif
+#if defined(WEFT_UCONTEXT)
+  delete static_cast<uctx_box*>(f->uctx);
+#endif
+  *f = fiber{};
+#if defined(WEFT_TSAN)
+  f->tsan_fiber = tsan_fiber;
 #endif
 }
 
