@@ -84,4 +84,38 @@ TEST(RuntimeModel, BufferedChannelWaitGroupAndMutex) {
   EXPECT_MODEL_OK(r);
 }
 
+// A fatal error inside the runtime (here: unlocking an unlocked weft::mutex)
+// fails the execution with kind "fatal" and Go's message, instead of ending
+// the test process.
+TEST(RuntimeModel, FatalErrorIsReportedAsAFailure) {
+  auto r = m::check(with(m::strategy::random, 0, 3), [] {
+    weft::config c;
+    c.procs = 1;
+    weft::run(c, [] {
+      weft::mutex mu;
+      mu.unlock();
+    });
+  });
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.failure, "fatal") << r.message;
+  EXPECT_NE(r.message.find("sync: unlock of unlocked mutex"), std::string::npos) << r.message;
+}
+
+// A failed assertion inside weft::run is reported as such, with a trace
+// that replays (the execution is abandoned mid-run; the next one must not
+// see the abandoned runtime).
+TEST(RuntimeModel, AssertionInsideRunIsReportedAndReplays) {
+  auto r = m::check(with(m::strategy::random, 0, 3), [] {
+    weft::config c;
+    c.procs = 2;
+    weft::run(c, [] {
+      weft::chan<int> ch(1);
+      weft::go([ch] { ch.send(41); });
+      WEFT_MODEL_ASSERT(*ch.recv() == 42);
+    });
+  });
+  ASSERT_FALSE(r.ok);
+  EXPECT_EQ(r.failure, "assertion") << r.message;
+}
+
 }  // namespace

@@ -129,6 +129,13 @@ void after_fire(timer_node* n) {
 }
 
 }  // namespace
+
+#if defined(WEFT_MODEL)
+// Between the checker's executions (src/sched/sched.cpp, reset_globals): the
+// nodes of an abandoned execution's after() timers are dropped, not fired.
+void after_reset_globals() { g_after_pending = nullptr; }
+#endif
+
 }  // namespace detail
 
 chan<clock::time_point> after(clock::duration d) {

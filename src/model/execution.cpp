@@ -16,6 +16,7 @@
 //      body) still blocked means deadlock; otherwise the body returned while
 //      threads are still blocked ("blocked at exit", a lost wakeup).
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string>
 
@@ -364,7 +365,13 @@ void engine::begin_execution() {
   spawn(body_entry, body, nullptr, "<check body>", 0);
 }
 
+namespace {
+void (*g_resets[16])() = {};
+unsigned g_nresets = 0;
+}  // namespace
+
 void engine::run_execution() {
+  for (unsigned i = 0; i < g_nresets; i++) g_resets[i]();  // cur == -1: not active
   begin_execution();
   context_switch(&sched_ctx, &threads[0].ctx);
   cur = -1;  // rt::active() is false between executions
@@ -379,3 +386,14 @@ void engine::run_execution() {
 }
 
 }  // namespace weft::model::detail
+
+namespace weft::sys {
+void model_at_execution_start(void (*reset)()) noexcept {
+  using weft::model::detail::g_resets;
+  using weft::model::detail::g_nresets;
+  for (unsigned i = 0; i < g_nresets; i++)
+    if (g_resets[i] == reset) return;
+  if (g_nresets == sizeof(g_resets) / sizeof(g_resets[0])) std::abort();
+  g_resets[g_nresets++] = reset;
+}
+}  // namespace weft::sys

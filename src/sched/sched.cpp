@@ -100,6 +100,23 @@ void set_current_runtime(runtime* rt) noexcept {
   g_current.store(rt, std::memory_order_release);  // (G1)
 }
 
+#if defined(WEFT_MODEL)
+// Under the checker, process-global state goes back to its initial value
+// between executions (sys::model_at_execution_start): an execution that a
+// failure abandoned mid-run must not leave its runtime "running", or its
+// timers armed, for the next execution or for the failure's replay.
+void timers_reset_globals();
+void after_reset_globals();
+namespace {
+void reset_globals() {
+  g_current.store(nullptr, std::memory_order_relaxed);
+  timers_reset_globals();
+  after_reset_globals();
+}
+const bool g_reset_registered = (sys::model_at_execution_start(&reset_globals), true);
+}  // namespace
+#endif
+
 // ---- the global run queue (sched lock held) ----------------------------------
 
 static void globq_put_batch(runtime* rt, goroutine* first, goroutine* last,

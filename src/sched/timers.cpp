@@ -197,6 +197,21 @@ sys::clock::time_point timers_run_due(sys::clock::time_point now) {
   return next;
 }
 
+#if defined(WEFT_MODEL)
+// Between the checker's executions (sched.cpp, reset_globals).
+void timers_reset_globals() {
+  g_heap.clear();
+  g_firing = nullptr;
+  g_firing_owner = nullptr;
+  g_del_waiters = 0;
+  g_plain_timers = 0;
+  g_standalone = false;
+  g_pending.store(0, std::memory_order_relaxed);
+  g_fire_seq.store(0, std::memory_order_relaxed);
+  g_service_word.store(0, std::memory_order_relaxed);
+}
+#endif
+
 std::uint32_t timers_pending() noexcept { return g_pending.load(std::memory_order_relaxed); }
 
 // Removes every timer `rt` armed (R2 in run.cpp), waiting for one of them

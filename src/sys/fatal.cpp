@@ -23,6 +23,12 @@ void fatal(const char* fmt, ...) {
   int m = std::vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
   va_end(ap);
   if (m > 0) n += std::min(static_cast<std::size_t>(m), sizeof(buf) - n - 2);
+#if defined(WEFT_MODEL)
+  // Under the checker a fatal error fails the execution (kind "fatal") with
+  // the message, instead of ending the process.
+  buf[n] = '\0';
+  model_fatal(buf + sizeof(kPrefix) - 1);
+#endif
   buf[n++] = '\n';
   for (std::size_t off = 0; off < n;) {
     ssize_t w = ::write(STDERR_FILENO, buf + off, n - off);

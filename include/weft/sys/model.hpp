@@ -435,6 +435,16 @@ inline std::uint64_t random_seed() noexcept { return 0x9e3779b97f4a7c15ULL; }
 // abandons it (never returns). Outside check(): prints and aborts.
 [[noreturn]] void model_fatal(const char* message) noexcept;
 
+// ---- process-global state ----------------------------------------------------------
+// Code that keeps weft::sys objects in process-global variables (the
+// runtime's current-runtime pointer and timer heap) registers a function
+// that puts them back in their initial state. The checker calls every
+// registered function between executions (no model thread runs; an atomic
+// store there just sets the value), so an execution abandoned by a failure
+// leaves nothing behind for the next one or for the failure's replay.
+// At most 16 functions; registering one twice is a no-op.
+void model_at_execution_start(void (*reset)()) noexcept;
+
 // ---- goroutine switches ------------------------------------------------------------
 // src/sys/fiber.cpp calls this before every goroutine context switch. The
 // checker's own thread switch saves whatever stack a model thread is on, so
