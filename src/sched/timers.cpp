@@ -88,6 +88,20 @@ void wake_servicers() {
   sys::futex_wake(g_service_word, INT_MAX);
 }
 
+// g_tlock held: waits, releasing it meanwhile, until `firing()` is false;
+// it turns false only when a fire ends (T2).
+template <class Pred>
+void wait_fire_locked(Pred firing) {
+  while (firing()) {
+    g_del_waiters++;
+    std::uint32_t seq = g_fire_seq.load(std::memory_order_relaxed);
+    g_tlock.unlock();
+    sys::futex_wait(g_fire_seq, seq);
+    g_tlock.lock();
+    g_del_waiters--;
+  }
+}
+
 void standalone_main() {
   for (;;) {
     std::uint32_t seen = g_service_word.load(std::memory_order_acquire);  // (V1)
@@ -156,14 +170,7 @@ bool timer_del(timer_node* t) {
     return true;
   }
   // Not armed, or firing right now: wait for the fire to finish (T2).
-  while (g_firing == t) {
-    g_del_waiters++;
-    std::uint32_t seq = g_fire_seq.load(std::memory_order_relaxed);
-    g_tlock.unlock();
-    sys::futex_wait(g_fire_seq, seq);
-    g_tlock.lock();
-    g_del_waiters--;
-  }
+  wait_fire_locked([t] { return g_firing == t; });
   g_tlock.unlock();
   return false;
 }
@@ -232,14 +239,7 @@ void timers_purge(runtime* rt) {
     g_heap.push_back(t);
     sift_up(g_heap.size() - 1);
   }
-  while (g_firing != nullptr && g_firing_owner == rt) {
-    g_del_waiters++;
-    std::uint32_t seq = g_fire_seq.load(std::memory_order_relaxed);
-    g_tlock.unlock();
-    sys::futex_wait(g_fire_seq, seq);
-    g_tlock.lock();
-    g_del_waiters--;
-  }
+  wait_fire_locked([rt] { return g_firing != nullptr && g_firing_owner == rt; });
   bool plain = g_plain_timers != 0 && !g_standalone;
   if (plain) g_standalone = true;
   g_tlock.unlock();
