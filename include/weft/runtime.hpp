@@ -86,7 +86,7 @@ exit_status run(F&& main_goroutine) {
 }
 
 // Spawns f(args...) as a new goroutine (Go's `go f(args...)`); f and args
-// are decay-copied, as by std::thread.
+// are decay-copied, as a thread constructor copies them.
 template <class F, class... Args>
 void go(F&& f, Args&&... args) {
   auto fn = [f = std::forward<F>(f),
