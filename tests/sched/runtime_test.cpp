@@ -469,6 +469,20 @@ TEST(Runtime, RunManyTimesSequentially) {
 
 // Goroutines still running or runnable when main returns are abandoned; the
 // next run() must not see them.
+// Regression: run() with a function name (not a lambda, not &f) did not
+// compile. Goroutine 1 runs the function in both spellings.
+std::atomic<int> g_plain_function_runs{0};
+void plain_main_goroutine() {
+  if (weft::this_goroutine::id() == 1) g_plain_function_runs++;
+}
+TEST(Runtime, RunAcceptsAFunctionName) {
+  g_plain_function_runs = 0;
+  EXPECT_EQ(weft::run(plain_main_goroutine), weft::exit_status::ok);
+  EXPECT_EQ(weft::run(procs_config(2), plain_main_goroutine), weft::exit_status::ok);
+  EXPECT_EQ(weft::run(&plain_main_goroutine), weft::exit_status::ok);
+  EXPECT_EQ(g_plain_function_runs.load(), 3);
+}
+
 TEST(Runtime, RunAfterRunWithAbandonedGoroutines) {
   const int kRuns = static_cast<int>(scaled(50, 10));
   for (int r = 0; r < kRuns; r++) {

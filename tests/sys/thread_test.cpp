@@ -16,6 +16,19 @@ TEST(SysThread, JoinRunsTheFunction) {
   EXPECT_EQ(x, 42);
 }
 
+// Regression: a named (lvalue) callable did not compile (the thread boxed F
+// with F deduced as a reference). The callable is copied, as by std::thread.
+TEST(SysThread, AcceptsAnLvalueCallable) {
+  int runs = 0;
+  auto body = [&runs] { runs++; };
+  sys::thread t(body);
+  t.join();
+  const auto cbody = body;
+  sys::thread u(cbody);
+  u.join();
+  EXPECT_EQ(runs, 2);
+}
+
 TEST(SysThread, Move) {
   sys::atomic<int> runs{0};
   sys::thread a([&] { runs.fetch_add(1); });
