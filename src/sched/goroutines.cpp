@@ -46,7 +46,6 @@ goroutine* g_alloc(runtime* rt, processor* p) {
       while (rt->gfree_global != nullptr && n < kGBatch) {
         goroutine* x = rt->gfree_global;
         rt->gfree_global = x->next;
-        rt->gfree_global_count--;
         x->next = p->gfree;
         p->gfree = x;
         n++;
@@ -74,7 +73,6 @@ goroutine* g_alloc(runtime* rt, processor* p) {
     if (rt->gfree_global != nullptr) {
       g = rt->gfree_global;
       rt->gfree_global = g->next;
-      rt->gfree_global_count--;
     } else {
       g = new_g_batch_locked(rt, 1);
     }
@@ -127,7 +125,6 @@ void g_free(runtime* rt, processor* p, goroutine* g) {
       p->gfree_count--;
       x->next = rt->gfree_global;
       rt->gfree_global = x;
-      rt->gfree_global_count++;
     }
     rt->glock.unlock();
   }

@@ -35,18 +35,30 @@ goroutine* running_g(machine* m) {
 
 const char* wait_reason_text(wait_reason r) noexcept {
   switch (r) {
-    case wait_reason::none: return "running";
-    case wait_reason::chan_receive: return "chan receive";
-    case wait_reason::chan_send: return "chan send";
-    case wait_reason::chan_receive_nil: return "chan receive (nil chan)";
-    case wait_reason::chan_send_nil: return "chan send (nil chan)";
-    case wait_reason::select: return "select";
-    case wait_reason::select_no_cases: return "select (no cases)";
-    case wait_reason::sleep: return "sleep";
-    case wait_reason::wait_group: return "sync.WaitGroup.Wait";
-    case wait_reason::mutex_lock: return "sync.Mutex.Lock";
-    case wait_reason::cond_wait: return "sync.Cond.Wait";
-    case wait_reason::once: return "sync.Once.Do";
+    case wait_reason::none:
+      return "running";
+    case wait_reason::chan_receive:
+      return "chan receive";
+    case wait_reason::chan_send:
+      return "chan send";
+    case wait_reason::chan_receive_nil:
+      return "chan receive (nil chan)";
+    case wait_reason::chan_send_nil:
+      return "chan send (nil chan)";
+    case wait_reason::select:
+      return "select";
+    case wait_reason::select_no_cases:
+      return "select (no cases)";
+    case wait_reason::sleep:
+      return "sleep";
+    case wait_reason::wait_group:
+      return "sync.WaitGroup.Wait";
+    case wait_reason::mutex_lock:
+      return "sync.Mutex.Lock";
+    case wait_reason::cond_wait:
+      return "sync.Cond.Wait";
+    case wait_reason::once:
+      return "sync.Once.Do";
   }
   return "unknown";
 }
@@ -117,12 +129,13 @@ void sleep_until(clock::time_point deadline, detail::source_location where) {
   s.t.arg = &s;
   s.t.fire = [](timer_node* t) { unpark(static_cast<sleeper*>(t->arg)->g); };
   // Arm the timer only once we are off our stack: the fire may come at once.
-  park(wait_reason::sleep, where,
-       [](void* a) {
-         timer_add(&static_cast<sleeper*>(a)->t);
-         return true;
-       },
-       &s);
+  park(
+      wait_reason::sleep, where,
+      [](void* a) {
+        timer_add(&static_cast<sleeper*>(a)->t);
+        return true;
+      },
+      &s);
 }
 
 }  // namespace weft

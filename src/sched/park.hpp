@@ -56,8 +56,7 @@ struct task;
 task* current_task() noexcept;
 
 // Park the calling task (see the protocol above). `commit` may be null.
-void park(wait_reason reason, source_location where, bool (*commit)(void*),
-          void* arg);
+void park(wait_reason reason, source_location where, bool (*commit)(void*), void* arg);
 // Make a parked task runnable again. Callable from any goroutine, plain
 // thread, or a timer callback; never while holding the lock the task's
 // waiter record is guarded by.

@@ -27,12 +27,11 @@ struct main_closure {
   void (*fn)(void*);
   void* arg;
 };
-const closure_ops kMainOps = {
-    [](void* p) {
-      auto* c = static_cast<main_closure*>(p);
-      c->fn(c->arg);
-    },
-    [](void*) noexcept {}};
+const closure_ops kMainOps = {[](void* p) {
+                                auto* c = static_cast<main_closure*>(p);
+                                c->fn(c->arg);
+                              },
+                              [](void*) noexcept {}};
 
 constexpr std::size_t kMinStack = 16 * 1024;
 
@@ -70,13 +69,8 @@ exit_status run_main(const config& cfg, void (*fn)(void*), void* arg) {
     p->rng = sys::random_seed() ^ (0x9e3779b97f4a7c15ULL * (i + 1));
     rt->ps.push_back(p);
   }
-  for (std::uint32_t i = rt->nprocs; i-- > 1;) {
-    processor* p = rt->ps[i];
-    p->status.store(pstatus::idle, std::memory_order_relaxed);
-    p->idle_next = rt->pidle;
-    rt->pidle = p;
-  }
-  rt->npidle.store(rt->nprocs - 1, std::memory_order_relaxed);
+  // No other thread exists yet: the sched lock is not needed.
+  for (std::uint32_t i = rt->nprocs; i-- > 1;) pidle_put(rt, rt->ps[i]);
   processor* p0 = rt->ps[0];
   p0->status.store(pstatus::running, std::memory_order_relaxed);
   sys::stack_install_overflow_handler(&stack_overflow_query);

@@ -104,9 +104,8 @@ class run_queue {
   G* pop_next() {
     G* next = runnext_.load(std::memory_order_relaxed);
     // (R3) acquire on success; the CAS fails if a thief took it first.
-    if (next != nullptr &&
-        runnext_.compare_exchange_strong(next, nullptr, std::memory_order_acquire,
-                                         std::memory_order_relaxed))
+    if (next != nullptr && runnext_.compare_exchange_strong(
+                               next, nullptr, std::memory_order_acquire, std::memory_order_relaxed))
       return next;
     return nullptr;
   }

@@ -55,14 +55,14 @@ enum class gstatus : std::uint32_t {
 struct goroutine : task {
   goroutine() : task(true) {}
 
-  runtime* rt = nullptr;    // the runtime it belongs to
-  sys::fiber ctx;           // saved context while not running
-  sys::stack stk;           // empty until first scheduled
+  runtime* rt = nullptr;  // the runtime it belongs to
+  sys::fiber ctx;         // saved context while not running
+  sys::stack stk;         // empty until first scheduled
   std::uint64_t id = 0;
-  goroutine* next = nullptr;  // run queue / free list link; owner: whoever holds it
+  goroutine* next = nullptr;      // run queue / free list link; owner: whoever holds it
   goroutine* all_next = nullptr;  // allgs list, immutable once linked
   const closure_ops* ops = nullptr;
-  void* fn = nullptr;       // the callable: inline_fn or heap
+  void* fn = nullptr;  // the callable: inline_fn or heap
   bool heap_fn = false;
   bool started = false;
   // Written by the goroutine before it switches away, read by g0 after the
@@ -119,10 +119,10 @@ struct machine {
   // Parking the M: 0 asleep, 1 woken. Written under the sched lock by the
   // waker (with nextp), futex-woken after.
   sys::atomic<std::uint32_t> park_word{0};
-  processor* nextp = nullptr;   // handed over by the waker (sched lock)
-  bool next_spinning = false;   // ditto
+  processor* nextp = nullptr;    // handed over by the waker (sched lock)
+  bool next_spinning = false;    // ditto
   machine* idle_next = nullptr;  // sched lock
-  bool in_blocking = false;     // owner
+  bool in_blocking = false;      // owner
 };
 
 struct runtime {
@@ -141,28 +141,26 @@ struct runtime {
   // Written under lock, read without it as a hint (relaxed): a stale zero is
   // corrected by the re-check under lock before an M sleeps.
   sys::atomic<std::uint32_t> gq_size{0};
-  processor* pidle = nullptr;    // lock
+  processor* pidle = nullptr;  // lock
   // (S1) number of idle Ps; written under lock, read lock-free by wakep().
   sys::atomic<std::uint32_t> npidle{0};
-  machine* midle = nullptr;      // lock
-  std::uint32_t nmidle = 0;      // lock
-  std::uint32_t mcount = 0;      // lock: Ms created (excluding the monitor)
+  machine* midle = nullptr;  // lock
+  std::uint32_t nmidle = 0;  // lock
+  std::uint32_t mcount = 0;  // lock: Ms created (excluding the monitor)
   // (S2) Ms spinning in search of work. See the essay, "Spinning Ms".
   sys::atomic<std::uint32_t> nmspinning{0};
   sys::atomic<std::uint32_t> nmblocking{0};  // Ms inside blocking()
-  bool stopping = false;         // lock
-  sys::atomic<std::uint32_t> stop_flag{0};  // mirror of stopping for lock-free checks
+  bool stopping = false;                     // lock
+  sys::atomic<std::uint32_t> stop_flag{0};   // mirror of stopping for lock-free checks
   // Ms that have not exited; futex word, run() waits for it to reach the
   // number of Ms busy in user code when it stops the runtime.
   sys::atomic<std::uint32_t> mlive{0};
-  std::uint32_t mbusy_at_stop = 0;  // lock
 
   // ---- goroutines ---------------------------------------------------------
-  sys::mutex glock;              // guards allgs, gfree_global, id ranges
-  goroutine* allgs = nullptr;    // glock; every G record ever allocated
+  sys::mutex glock;                   // guards allgs, gfree_global, id ranges
+  goroutine* allgs = nullptr;         // glock; every G record ever allocated
   goroutine* gfree_global = nullptr;  // glock
-  std::uint32_t gfree_global_count = 0;
-  std::uint64_t next_id = 1;     // glock
+  std::uint64_t next_id = 1;          // glock
   // Live user goroutines (num_goroutines). relaxed: a statistic.
   sys::atomic<std::int64_t> ngoroutines{0};
 
@@ -170,13 +168,8 @@ struct runtime {
   // 0 running, 1 main goroutine returned, 2 deadlock reported; futex word
   // the run() caller sleeps on. (D1) release by the writer, acquire by run().
   sys::atomic<std::uint32_t> done{0};
-  void (*main_fn)(void*) = nullptr;
-  void* main_arg = nullptr;
 
   // ---- the monitor (sysmon) -----------------------------------------------------
-  // Bumped to wake the monitor early (new earliest timer, a blocking call
-  // while it sleeps without a deadline). futex word.
-  sys::atomic<std::uint32_t> sysmon_word{0};
   // (Y1) 1 while the monitor sleeps with no deadline: blocking_enter wakes it.
   sys::atomic<std::uint32_t> sysmon_idle{0};
   sys::atomic<std::uint32_t> sysmon_exited{0};
@@ -199,9 +192,9 @@ struct runtime {
 };
 
 // ---- scheduler entry points (sched.cpp) ---------------------------------------
-machine* current_m() noexcept;                 // null on a plain thread
-runtime* current_runtime() noexcept;           // the running runtime, or null
-void ready(goroutine* g);                      // make g runnable (from anywhere)
+machine* current_m() noexcept;        // null on a plain thread
+runtime* current_runtime() noexcept;  // the running runtime, or null
+void ready(goroutine* g);             // make g runnable (from anywhere)
 // Owner of p: queue g (in runnext if `next`); true if the ring spilled half
 // of itself to the global queue.
 bool runq_put(runtime* rt, processor* p, goroutine* g, bool next);
@@ -213,6 +206,8 @@ void switch_to_scheduler(machine* m, goroutine* g, switch_action a);
 void start_machine(runtime* rt, processor* p, bool spinning);  // sched lock NOT held
 void wakep(runtime* rt);
 bool pidle_get_and_acquire(runtime* rt, machine* m);
+void pidle_put(runtime* rt, processor* p);      // sched lock held
+void globq_put_one(runtime* rt, goroutine* g);  // takes the sched lock
 
 // ---- goroutine records (goroutines.cpp) ------------------------------------------
 goroutine* g_alloc(runtime* rt, processor* p);

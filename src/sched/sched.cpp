@@ -86,9 +86,7 @@ constexpr std::uint32_t kRunnextStreak = 32;
 
 }  // namespace
 
-machine* current_m() noexcept {
-  return static_cast<machine*>(sys::tls_get(sys::tls_slot::m));
-}
+machine* current_m() noexcept { return static_cast<machine*>(sys::tls_get(sys::tls_slot::m)); }
 
 runtime* current_runtime() noexcept {
   machine* m = current_m();
@@ -119,16 +117,14 @@ const bool g_reset_registered = (sys::model_at_execution_start(&reset_globals), 
 
 // ---- the global run queue (sched lock held) ----------------------------------
 
-static void globq_put_batch(runtime* rt, goroutine* first, goroutine* last,
-                            std::uint32_t n) {
+static void globq_put_batch(runtime* rt, goroutine* first, goroutine* last, std::uint32_t n) {
   last->next = nullptr;
   if (rt->gq_tail != nullptr)
     rt->gq_tail->next = first;
   else
     rt->gq_head = first;
   rt->gq_tail = last;
-  rt->gq_size.store(rt->gq_size.load(std::memory_order_relaxed) + n,
-                    std::memory_order_relaxed);
+  rt->gq_size.store(rt->gq_size.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 
 // Takes a fair share of the global queue: returns one G and moves up to
@@ -161,9 +157,15 @@ static goroutine* globq_get(runtime* rt, processor* p, std::uint32_t max) {
   return g;
 }
 
+void globq_put_one(runtime* rt, goroutine* g) {
+  rt->lock.lock();
+  globq_put_batch(rt, g, g, 1);
+  rt->lock.unlock();
+}
+
 // ---- idle P and M lists (sched lock held) ---------------------------------------
 
-static void pidle_put(runtime* rt, processor* p) {
+void pidle_put(runtime* rt, processor* p) {
   p->status.store(pstatus::idle, std::memory_order_relaxed);
   p->idle_next = rt->pidle;
   rt->pidle = p;
@@ -176,8 +178,7 @@ static processor* pidle_get(runtime* rt) {
   if (p == nullptr) return nullptr;
   rt->pidle = p->idle_next;
   p->idle_next = nullptr;
-  rt->npidle.store(rt->npidle.load(std::memory_order_relaxed) - 1,
-                   std::memory_order_relaxed);
+  rt->npidle.store(rt->npidle.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
   p->status.store(pstatus::running, std::memory_order_relaxed);
   return p;
 }
@@ -405,8 +406,7 @@ static goroutine* find_runnable(machine* m) {
       return nullptr;
     }
     // Fairness: the global queue every 61st tick.
-    if (p->schedtick % kGlobalPollTicks == 0 &&
-        rt->gq_size.load(std::memory_order_relaxed) != 0) {
+    if (p->schedtick % kGlobalPollTicks == 0 && rt->gq_size.load(std::memory_order_relaxed) != 0) {
       rt->lock.lock();
       goroutine* g = globq_get(rt, p, 1);
       rt->lock.unlock();
@@ -525,9 +525,7 @@ static void finish_switch(machine* m) {
       // As Go's Gosched: to the back of the global queue, so that every G
       // queued before (locally or globally) runs before g again.
       g->status.store(gstatus::runnable, std::memory_order_relaxed);
-      rt->lock.lock();
-      globq_put_batch(rt, g, g, 1);
-      rt->lock.unlock();
+      globq_put_one(rt, g);
       return;
     case switch_action::exit: {
       bool is_main = g->id == 1;
@@ -543,9 +541,7 @@ static void finish_switch(machine* m) {
       // g came back from a blocking call and found no P: queue it
       // globally; this M (without a P) then sleeps in find_runnable.
       g->status.store(gstatus::runnable, std::memory_order_relaxed);
-      rt->lock.lock();
-      globq_put_batch(rt, g, g, 1);
-      rt->lock.unlock();
+      globq_put_one(rt, g);
       wakep(rt);
       return;
     case switch_action::none:
@@ -567,8 +563,7 @@ static void execute(machine* m, goroutine* g) {
 // The runnext G to hand the M to directly, or null (go through g0).
 static goroutine* direct_successor(machine* m) {
   processor* p = m->p;
-  if (p == nullptr || p->runnext_streak >= kRunnextStreak ||
-      p->schedtick % kGlobalPollTicks == 0 ||
+  if (p == nullptr || p->runnext_streak >= kRunnextStreak || p->schedtick % kGlobalPollTicks == 0 ||
       m->rt->stop_flag.load(std::memory_order_relaxed) != 0)
     return nullptr;
   goroutine* next = m->rt->nprocs == 1 ? p->runq.pop_next_unshared() : p->runq.pop_next();
@@ -672,4 +667,3 @@ std::uint64_t id() {
 }  // namespace this_goroutine
 
 }  // namespace weft
-

@@ -33,8 +33,7 @@ namespace {
 constexpr auto kRetake = std::chrono::microseconds(20);
 
 std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             sys::clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(sys::clock::now().time_since_epoch())
       .count();
 }
 
@@ -61,10 +60,7 @@ void handoff(runtime* rt, processor* p) {
     start_machine(rt, p, false);
     return;
   }
-  p->status.store(pstatus::idle, std::memory_order_relaxed);
-  p->idle_next = rt->pidle;
-  rt->pidle = p;
-  rt->npidle.store(rt->npidle.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  pidle_put(rt, p);
   rt->lock.unlock();
   // A G may have been queued on p just before it was retaken; make sure a
   // spinner looks (the same StoreLoad as a spinner giving up).

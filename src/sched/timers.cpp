@@ -22,12 +22,12 @@ namespace weft::detail {
 namespace {
 
 sys::mutex g_tlock;
-std::vector<timer_node*> g_heap;        // g_tlock
-timer_node* g_firing = nullptr;         // g_tlock
-void* g_firing_owner = nullptr;         // g_tlock: g_firing's owner (g_firing may die mid-fire)
-std::uint32_t g_del_waiters = 0;        // g_tlock
-std::uint32_t g_plain_timers = 0;       // g_tlock: armed with owner == null
-bool g_standalone = false;              // g_tlock: the service thread runs
+std::vector<timer_node*> g_heap;   // g_tlock
+timer_node* g_firing = nullptr;    // g_tlock
+void* g_firing_owner = nullptr;    // g_tlock: g_firing's owner (g_firing may die mid-fire)
+std::uint32_t g_del_waiters = 0;   // g_tlock
+std::uint32_t g_plain_timers = 0;  // g_tlock: armed with owner == null
+bool g_standalone = false;         // g_tlock: the service thread runs
 // relaxed counter; read by the deadlock detector (T3).
 sys::atomic<std::uint32_t> g_pending{0};
 // Futex words: bumped after each fire (timer_del waits on it) and when the
