@@ -68,8 +68,8 @@ template <class F>
 exit_status run(const config& cfg, F&& main_goroutine) {
   // A function name decays to a pointer; anything else is called in place
   // (run() blocks until goroutine 1 returns, so it outlives the call).
-  using Fn = std::conditional_t<std::is_function_v<std::remove_reference_t<F>>,
-                                std::decay_t<F>, std::remove_reference_t<F>>;
+  using Fn = std::conditional_t<std::is_function_v<std::remove_reference_t<F>>, std::decay_t<F>,
+                                std::remove_reference_t<F>>;
   Fn fn_storage_or_ref = main_goroutine;
   if constexpr (std::is_pointer_v<Fn>) {
     return detail::run_main(
@@ -89,16 +89,14 @@ exit_status run(F&& main_goroutine) {
 // are decay-copied, as a thread constructor copies them.
 template <class F, class... Args>
 void go(F&& f, Args&&... args) {
-  auto fn = [f = std::forward<F>(f),
-             t = std::make_tuple(std::forward<Args>(args)...)]() mutable {
+  auto fn = [f = std::forward<F>(f), t = std::make_tuple(std::forward<Args>(args)...)]() mutable {
     std::apply(f, std::move(t));
   };
   using Fn = decltype(fn);
   detail::goroutine* g = nullptr;
   void* storage = detail::spawn_prepare(sizeof(Fn), alignof(Fn), &g);
   ::new (storage) Fn(std::move(fn));
-  detail::spawn_commit(g, &detail::closure_ops_for<Fn>,
-                       detail::source_location::current());
+  detail::spawn_commit(g, &detail::closure_ops_for<Fn>, detail::source_location::current());
 }
 
 // runtime.Gosched: let other goroutines run; the caller stays runnable.

@@ -389,8 +389,8 @@ void engine::run_execution() {
 
 namespace weft::sys {
 void model_at_execution_start(void (*reset)()) noexcept {
-  using weft::model::detail::g_resets;
   using weft::model::detail::g_nresets;
+  using weft::model::detail::g_resets;
   for (unsigned i = 0; i < g_nresets; i++)
     if (g_resets[i] == reset) return;
   if (g_nresets == sizeof(g_resets) / sizeof(g_resets[0])) std::abort();

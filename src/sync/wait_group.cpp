@@ -24,8 +24,8 @@ void wait_group::add(int delta) {
     // (W-A) acq_rel: release publishes the work before done() to the waiter
     // that reads counter 0 (pairs with (W-B)); acquire orders our later
     // wake after other done()s.
-  } while (!state_.compare_exchange_weak(s, next, std::memory_order_acq_rel,
-                                         std::memory_order_relaxed));
+  } while (
+      !state_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_relaxed));
   if (counter_of(next) != 0 || waiters_of(next) == 0 || delta > 0) {
     if (counter_of(next) == 0 && waiters_of(next) != 0 && delta > 0)
       detail::panic("sync: WaitGroup misuse: Add called concurrently with Wait");
@@ -65,12 +65,13 @@ void wait_group::wait(detail::source_location where) {
   w.who = detail::current_task();
   w.next = waiters_;
   waiters_ = &w;
-  detail::park(detail::wait_reason::wait_group, where,
-               [](void* l) {
-                 static_cast<sys::mutex*>(l)->unlock();
-                 return true;
-               },
-               &lock_);
+  detail::park(
+      detail::wait_reason::wait_group, where,
+      [](void* l) {
+        static_cast<sys::mutex*>(l)->unlock();
+        return true;
+      },
+      &lock_);
 }
 
 }  // namespace weft

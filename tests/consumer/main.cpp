@@ -18,8 +18,8 @@ int main() {
     wg.wait();
   });
   if (status != weft::exit_status::ok || value != 42) {
-    std::fprintf(stderr, "consumer: status %d, value %d (want 0, 42)\n",
-                 static_cast<int>(status), value);
+    std::fprintf(stderr, "consumer: status %d, value %d (want 0, 42)\n", static_cast<int>(status),
+                 value);
     return 1;
   }
   std::puts("consumer: ok");

@@ -20,8 +20,8 @@ int main() {
     WEFT_MODEL_ASSERT(x.load(std::memory_order_acquire) == 1);  // join orders the store
   });
   if (bad.ok || !good.ok) {
-    std::fprintf(stderr, "consumer_model: bad.ok=%d (want 0), good.ok=%d (want 1)\n%s\n",
-                 bad.ok, good.ok, good.trace.c_str());
+    std::fprintf(stderr, "consumer_model: bad.ok=%d (want 0), good.ok=%d (want 1)\n%s\n", bad.ok,
+                 good.ok, good.trace.c_str());
     return 1;
   }
   std::printf("consumer_model: ok (%llu and %llu executions)\n",

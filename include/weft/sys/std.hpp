@@ -119,8 +119,7 @@ class mutex {
   void lock() {
     std::uint32_t c = 0;
     // (M1) acquire: pairs with the release in unlock() (M2).
-    if (state_.compare_exchange_strong(c, 1, std::memory_order_acquire,
-                                       std::memory_order_relaxed))
+    if (state_.compare_exchange_strong(c, 1, std::memory_order_acquire, std::memory_order_relaxed))
       return;
     lock_slow(c);
   }
@@ -132,8 +131,7 @@ class mutex {
   }
   void unlock() {
     // (M2) release: publishes the critical section to the next (M1).
-    if (state_.exchange(0, std::memory_order_release) == 2)
-      futex_wake(state_, 1);
+    if (state_.exchange(0, std::memory_order_release) == 2) futex_wake(state_, 1);
   }
 
  private:
@@ -158,25 +156,20 @@ class condition_variable {
     while (!pred()) wait(lock);
   }
   // Returns std::cv_status::timeout once `deadline` has passed.
-  std::cv_status wait_until(std::unique_lock<mutex>& lock,
-                            clock::time_point deadline);
+  std::cv_status wait_until(std::unique_lock<mutex>& lock, clock::time_point deadline);
   template <class Pred>
-  bool wait_until(std::unique_lock<mutex>& lock, clock::time_point deadline,
-                  Pred pred) {
+  bool wait_until(std::unique_lock<mutex>& lock, clock::time_point deadline, Pred pred) {
     while (!pred())
       if (wait_until(lock, deadline) == std::cv_status::timeout) return pred();
     return true;
   }
   template <class Rep, class Period>
-  std::cv_status wait_for(std::unique_lock<mutex>& lock,
-                          std::chrono::duration<Rep, Period> d) {
+  std::cv_status wait_for(std::unique_lock<mutex>& lock, std::chrono::duration<Rep, Period> d) {
     return wait_until(lock, clock::now() + std::chrono::ceil<clock::duration>(d));
   }
   template <class Rep, class Period, class Pred>
-  bool wait_for(std::unique_lock<mutex>& lock,
-                std::chrono::duration<Rep, Period> d, Pred pred) {
-    return wait_until(lock, clock::now() + std::chrono::ceil<clock::duration>(d),
-                      std::move(pred));
+  bool wait_for(std::unique_lock<mutex>& lock, std::chrono::duration<Rep, Period> d, Pred pred) {
+    return wait_until(lock, clock::now() + std::chrono::ceil<clock::duration>(d), std::move(pred));
   }
 
  private:
@@ -238,7 +231,8 @@ inline std::uint32_t random_below(std::uint64_t& state, std::uint32_t n) noexcep
   state += 0xa0761d6478bd642fULL;
   __uint128_t m = static_cast<__uint128_t>(state) * (state ^ 0xe7037ed1a0b428dbULL);
   auto r = static_cast<std::uint64_t>(m >> 64) ^ static_cast<std::uint64_t>(m);
-  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(static_cast<std::uint32_t>(r)) * n) >> 32);
+  return static_cast<std::uint32_t>(
+      (static_cast<std::uint64_t>(static_cast<std::uint32_t>(r)) * n) >> 32);
 }
 // A seed for a new generator (time and address entropy).
 std::uint64_t random_seed() noexcept;
