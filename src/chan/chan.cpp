@@ -44,6 +44,9 @@ chan_core* chan_make(const elem_ops* ops, std::size_t capacity) {
   c->ops = ops;
   c->cap = capacity;
   c->buf = capacity ? static_cast<unsigned char*>(mem) + head : nullptr;
+#if defined(WEFT_MODEL)
+  c->lock_rank = chan_next_lock_rank();
+#endif
   return c;
 }
 
@@ -207,15 +210,12 @@ std::size_t chan_size(chan_core* c) noexcept {
 
 std::size_t chan_capacity(chan_core* c) noexcept { return c->cap; }
 
-void chan_lock_all(chan_core* const* sorted, int n) noexcept {
-  for (int i = 0; i < n; ++i)
-    if (i == 0 || sorted[i] != sorted[i - 1]) sorted[i]->lock.lock();
+#if defined(WEFT_MODEL)
+namespace {
+std::uint64_t g_next_lock_rank = 0;  // model threads run one at a time
 }
-
-void chan_unlock_all(chan_core* const* sorted, int n) noexcept {
-  // Reverse order is not needed for correctness; any order works.
-  for (int i = 0; i < n; ++i)
-    if (i == 0 || sorted[i] != sorted[i - 1]) sorted[i]->lock.unlock();
-}
+std::uint64_t chan_next_lock_rank() noexcept { return ++g_next_lock_rank; }
+void chan_reset_globals() { g_next_lock_rank = 0; }
+#endif
 
 }  // namespace weft::detail

@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include <weft/chan.hpp>
 #include <weft/sys.hpp>
@@ -119,6 +120,9 @@ struct chan_core {
   const elem_ops* ops;
   std::size_t cap;
   unsigned char* buf;  // cap slots of ops->size bytes (nullptr when cap == 0)
+#if defined(WEFT_MODEL)
+  std::uint64_t lock_rank = 0;  // see chan_lock_before()
+#endif
 
   // Protects every field below. Held only for short, non-blocking sections
   // (the park commit releases it once the parking task is off its stack).
@@ -172,8 +176,21 @@ struct chan_core {
   }
 };
 
-// Locks a set of channels in address order (deduplicated), for select.
-void chan_lock_all(chan_core* const* sorted, int n) noexcept;
-void chan_unlock_all(chan_core* const* sorted, int n) noexcept;
+// select's global lock order. In production the channel's address. Under
+// the checker, its creation number within the execution: the heap is laid
+// out differently each time the checker re-runs a schedule prefix, and an
+// address order would make the same prefix take its locks in another order
+// (reported as "nondeterminism").
+#if defined(WEFT_MODEL)
+std::uint64_t chan_next_lock_rank() noexcept;
+void chan_reset_globals();
+inline bool chan_lock_before(const chan_core* a, const chan_core* b) noexcept {
+  return a->lock_rank < b->lock_rank;
+}
+#else
+inline bool chan_lock_before(const chan_core* a, const chan_core* b) noexcept {
+  return std::less<const chan_core*>()(a, b);
+}
+#endif
 
 }  // namespace weft::detail

@@ -3,7 +3,8 @@
 // One select, in four passes:
 //   1. order: shuffle the non-nil cases into a poll order (uniform over
 //      permutations, so every ready case is equally likely to win), and sort
-//      their channels by address into a deduplicated lock order;
+//      their channels into a deduplicated lock order (chan_lock_before:
+//      by address; by creation number under the checker);
 //   2. lock every channel in lock order (a global order, so two selects and
 //      any number of single-channel operations cannot deadlock), then poll
 //      the cases in poll order; the first that can complete does so, we
@@ -119,7 +120,7 @@ select_outcome select_run(select_case_raw* cases, int n, bool has_default, sourc
     ++live;
   }
   if (live == 0 && has_default) return {-1, false};
-  std::sort(order.data(), order.data() + live, std::less<chan_core*>());
+  std::sort(order.data(), order.data() + live, chan_lock_before);
   const int locks = static_cast<int>(std::unique(order.data(), order.data() + live) - order.data());
 
   // Pass 2: lock all, poll.

@@ -64,6 +64,17 @@ void check_dead(runtime* rt) {
   sysmon_wake(rt);
 }
 
+// The monitor, after a timer fired (its T3 decrement done). An M that went
+// idle while that timer still counted in timers_pending() found the program
+// awake and raised no suspicion, and no other path looks again: look now.
+// Both looks run under rt->lock, so whichever comes second sees the other's
+// effects: ours sees that M idle, or that M's sees the decrement.
+void recheck_dead(runtime* rt) {
+  rt->lock.lock();
+  check_dead(rt);
+  rt->lock.unlock();
+}
+
 sys::clock::time_point confirm_dead(runtime* rt, sys::clock::time_point now) {
   auto none = sys::clock::time_point::max();
   rt->lock.lock();

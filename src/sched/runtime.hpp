@@ -217,7 +217,8 @@ void g_release_all(runtime* rt);
 
 // ---- timers and the monitor (timers.cpp, sysmon.cpp) -----------------------------------
 // Fires due timers; returns the earliest remaining deadline (max() if none).
-sys::clock::time_point timers_run_due(sys::clock::time_point now);
+// `*fired` (if given) is set when at least one timer fired.
+sys::clock::time_point timers_run_due(sys::clock::time_point now, bool* fired = nullptr);
 std::uint32_t timers_pending() noexcept;
 void sysmon_main(runtime* rt);
 void sysmon_wake(runtime* rt);
@@ -226,6 +227,7 @@ void sysmon_wake(runtime* rt);
 // Called with the sched lock held by an M that is about to sleep: raises a
 // suspicion that confirm_dead() (the monitor) turns into a report.
 void check_dead(runtime* rt);
+void recheck_dead(runtime* rt);
 // The monitor: returns the deadline at which to call again (max: none).
 sys::clock::time_point confirm_dead(runtime* rt, sys::clock::time_point now);
 void dump_goroutines(runtime* rt, goroutine* running);

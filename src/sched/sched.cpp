@@ -105,11 +105,13 @@ void set_current_runtime(runtime* rt) noexcept {
 // timers armed, for the next execution or for the failure's replay.
 void timers_reset_globals();
 void after_reset_globals();
+void chan_reset_globals();
 namespace {
 void reset_globals() {
   g_current.store(nullptr, std::memory_order_relaxed);
   timers_reset_globals();
   after_reset_globals();
+  chan_reset_globals();
 }
 const bool g_reset_registered = (sys::model_at_execution_start(&reset_globals), true);
 }  // namespace

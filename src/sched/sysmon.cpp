@@ -102,7 +102,9 @@ void sysmon_wake(runtime*) { timers_service_wake(); }
 void sysmon_main(runtime* rt) {
   while (rt->stop_flag.load(std::memory_order_acquire) == 0) {
     std::uint32_t seen = timers_service_word_load();
-    auto next = timers_run_due(sys::clock::now());
+    bool fired = false;
+    auto next = timers_run_due(sys::clock::now(), &fired);
+    if (fired) recheck_dead(rt);
     if (rt->dead_suspect_flag.load(std::memory_order_relaxed) != 0) {
       auto at = confirm_dead(rt, sys::clock::now());
       if (at < next) next = at;

@@ -175,7 +175,7 @@ bool timer_del(timer_node* t) {
   return false;
 }
 
-sys::clock::time_point timers_run_due(sys::clock::time_point now) {
+sys::clock::time_point timers_run_due(sys::clock::time_point now, bool* fired) {
   g_service_lock.lock();
   sys::clock::time_point next = sys::clock::time_point::max();
   for (;;) {
@@ -199,6 +199,7 @@ sys::clock::time_point timers_run_due(sys::clock::time_point now) {
     g_tlock.unlock();
     g_pending.fetch_sub(1, std::memory_order_relaxed);  // T3: after the fire
     if (waiters) sys::futex_wake(g_fire_seq, INT_MAX);
+    if (fired != nullptr) *fired = true;
   }
   g_service_lock.unlock();
   return next;

@@ -1,0 +1,81 @@
+// scenario.hpp: shared helpers of the runtime scenario tests (issue 5).
+//
+//   exhaustive(2)          exhaustive search, preemption bound 2 (-1: unbounded)
+//   sampled(pct, 2000)     PCT (or random) with a stated iteration count
+//   scenario(opts, body)   runs the check, expects no failure, and prints a
+//                          table row for docs/model-scenarios.md:
+//   | Suite.Name | exhaustive | bound 2 | 1485 | yes | 0.015 |
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <weft/chan.hpp>
+#include <weft/model.hpp>
+
+#include "model_test.hpp"
+
+namespace weft::model_scenario {
+
+namespace m = weft::model;
+
+inline m::options exhaustive(int bound) {
+  m::options o;
+  o.search = m::strategy::exhaustive;
+  o.max_preemptions = bound;
+  o.progress = false;
+  return o;
+}
+
+inline m::options sampled(m::strategy s, std::uint64_t iterations, std::uint64_t seed = 1) {
+  m::options o;
+  o.search = s;
+  o.max_preemptions = -1;
+  o.iterations = iterations;
+  o.seed = seed;
+  o.progress = false;
+  return o;
+}
+
+inline std::string describe_strategy(const m::options& o) {
+  switch (o.search) {
+    case m::strategy::exhaustive:
+      return std::string("exhaustive | ") +
+             (o.max_preemptions < 0 ? std::string("unbounded")
+                                    : "bound " + std::to_string(o.max_preemptions)) +
+             (o.max_executions ? ", cap " + std::to_string(o.max_executions) : "");
+    case m::strategy::random:
+      return "random | " + std::to_string(o.iterations);
+    case m::strategy::pct:
+      return "pct (d=" + std::to_string(o.pct_depth) + ") | " + std::to_string(o.iterations);
+    default:
+      return "fuzz | 1";
+  }
+}
+
+// The row docs/model-scenarios.md collects (grep '^| ' in the test output).
+inline void print_row(const m::options& o, const m::result& r) {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "?";
+  bool exhaustive = o.search == m::strategy::exhaustive;
+  std::printf("| %s | %s | %llu | %s | %.2f |\n", name.c_str(), describe_strategy(o).c_str(),
+              static_cast<unsigned long long>(r.executions),
+              exhaustive ? (r.complete ? "yes" : "no") : "n/a (sampled)", r.seconds);
+  std::fflush(stdout);
+}
+
+// Runs body under `o`; the search must pass and, when exhaustive, be complete.
+inline m::result scenario(const m::options& o, std::function<void()> body) {
+  m::result r = m::check(o, std::move(body));
+  EXPECT_MODEL_OK(r);
+  if (o.search == m::strategy::exhaustive && o.max_executions == 0) {
+    EXPECT_TRUE(r.complete);
+  }
+  print_row(o, r);
+  return r;
+}
+
+}  // namespace weft::model_scenario

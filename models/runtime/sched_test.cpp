@@ -1,0 +1,172 @@
+// sched_test.cpp: the scheduler (src/sched/sched.cpp, sysmon.cpp) under the
+// checker: weft::run with its Ms and monitor as model threads.
+//
+//  - the spinning-M protocol: goroutines readied from another goroutine
+//    while the other P's M spins, gives up and sleeps; all must run (a lost
+//    wakeup leaves a G queued while every M sleeps: the checker reports a
+//    deadlock, or the runtime's detector fires and run() returns deadlock);
+//  - M parking and unparking around timers;
+//  - blocking(): the monitor retakes the P on virtual time and hands it to
+//    another M; and blocking_exit racing the retake.
+//
+// Strategy: weft::run with procs = 2 has far too many schedules for a
+// complete bounded search within a minute (each execution is hundreds of
+// steps over 3-4 model threads), so these use PCT (d = 3), which targets
+// bugs needing a few ordering constraints, such as a lost wakeup between a
+// submitter and a spinner giving up, plus a random sample; the iteration
+// counts are stated at each test. The procs = 1 blocking scenarios are small
+// enough for exhaustive search with bound 2.
+#include <chrono>
+
+#include <weft/model.hpp>
+#include <weft/weft.hpp>
+
+#include "model_test.hpp"
+#include "scenario.hpp"
+
+namespace {
+
+namespace m = weft::model;
+using weft::model_scenario::exhaustive;
+using weft::model_scenario::sampled;
+using weft::model_scenario::scenario;
+using namespace std::chrono_literals;
+
+weft::config procs(unsigned n) {
+  weft::config c;
+  c.procs = n;
+  c.on_deadlock = weft::deadlock_policy::report;  // a lost wakeup fails the check, not the process
+  return c;
+}
+
+// Three goroutines park on a gate; a fourth readies them all at once
+// (close wakes every receiver: they go to the closer's P, runnext first,
+// and wakep() must get the idle P's M spinning). Each must run exactly once.
+void readied_from_another_goroutine() {
+  int ran[3] = {0, 0, 0};
+  auto st = weft::run(procs(2), [&] {
+    weft::chan<int> gate(0);
+    weft::wait_group wg;
+    wg.add(3);
+    for (int i = 0; i < 3; ++i)
+      weft::go([&, i] {
+        WEFT_MODEL_ASSERT(!gate.recv().has_value());  // woken by close
+        ++ran[i];
+        wg.done();
+      });
+    weft::go([&] { gate.close(); });
+    wg.wait();
+  });
+  WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
+  for (int i = 0; i < 3; ++i) WEFT_MODEL_ASSERT(ran[i] == 1);  // every G ran once
+}
+
+// PCT, 10000 executions: targets the submitter/spinner StoreLoad race
+// (S3/S4 in sched.cpp).
+TEST(Scheduler, SpinningMRunsWorkReadiedFromAnotherGoroutinePct) {
+  scenario(sampled(m::strategy::pct, 10000), readied_from_another_goroutine);
+}
+// Random, 10000 executions: a second, unbiased sample of the same space.
+TEST(Scheduler, SpinningMRunsWorkReadiedFromAnotherGoroutineRandom) {
+  scenario(sampled(m::strategy::random, 10000), readied_from_another_goroutine);
+}
+
+// Work spawned in a burst from one goroutine while the other P's M is idle:
+// a spinner that finds work must wake a successor (reset_spinning), and a
+// spinner giving up must re-check. Each child records itself exactly once.
+TEST(Scheduler, BurstOfSpawnsAllRunPct) {
+  // PCT, 10000 executions (see the file comment).
+  scenario(sampled(m::strategy::pct, 10000), [] {
+    int ran[4] = {0, 0, 0, 0};
+    auto st = weft::run(procs(2), [&] {
+      weft::chan<int> done(4);
+      for (int i = 0; i < 4; ++i)
+        weft::go([&, i] {
+          ++ran[i];
+          done.send(i);
+        });
+      for (int i = 0; i < 4; ++i) WEFT_MODEL_ASSERT(done.recv().has_value());
+    });
+    WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
+    for (int i = 0; i < 4; ++i) WEFT_MODEL_ASSERT(ran[i] == 1);
+  });
+}
+
+// Ms park when every goroutine sleeps and are unparked by the monitor's
+// timer fire (virtual time). Two sleepers send two values each; main gets
+// all four, in order per sender.
+TEST(Scheduler, MParksAndUnparksAroundSleeps) {
+  // PCT, 10000 executions (see the file comment).
+  scenario(sampled(m::strategy::pct, 10000), [] {
+    auto st = weft::run(procs(2), [] {
+      weft::chan<int> out(0);
+      for (int s = 0; s < 2; ++s)
+        weft::go([out, s] {
+          for (int k = 0; k < 2; ++k) {
+            weft::sleep_for(1ms);
+            out.send(s * 10 + k);
+          }
+        });
+      int next[2] = {0, 0};
+      for (int i = 0; i < 4; ++i) {
+        int v = *out.recv();
+        int s = v / 10;
+        WEFT_MODEL_ASSERT(s == 0 || s == 1);
+        WEFT_MODEL_ASSERT(v % 10 == next[s]);  // FIFO per sender, nothing twice
+        ++next[s];
+      }
+      WEFT_MODEL_ASSERT(next[0] == 2 && next[1] == 2);
+    });
+    WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
+  });
+}
+
+// procs = 1: main blocks its M inside blocking() on a receive that only
+// another goroutine can satisfy, and that goroutine is queued on main's P.
+// Only the monitor's retake (after 20 us of virtual time) hands the P to a
+// new M that runs the sender. Both finish; the value arrives once.
+void retake_hands_p_to_another_m() {
+  int got = 0, sender_done = 0;
+  auto st = weft::run(procs(1), [&] {
+    weft::chan<int> ch(0);
+    weft::chan<int> back(1);
+    weft::go([&] {
+      ch.send(7);
+      ++sender_done;
+      back.send(1);
+    });
+    auto t0 = weft::clock::now();
+    weft::blocking([&] { got = *ch.recv(); });           // parks the OS thread
+    WEFT_MODEL_ASSERT(weft::clock::now() - t0 >= 20us);  // only a retake could run the sender
+    WEFT_MODEL_ASSERT(*back.recv() == 1);
+  });
+  WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
+  WEFT_MODEL_ASSERT(got == 7 && sender_done == 1);
+}
+
+TEST(Scheduler, BlockingHandoffRetakesPOnVirtualTime) {
+  scenario(exhaustive(2), retake_hands_p_to_another_m);
+}
+
+// procs = 1: blocking() whose call sleeps exactly the retake period, so the
+// monitor's retake CAS and blocking_exit's CAS race at the same virtual
+// instant. Whoever wins, the P ends with exactly one owner: the queued
+// goroutine runs once and main continues.
+void exit_races_retake() {
+  int ran = 0;
+  auto st = weft::run(procs(1), [&] {
+    weft::chan<int> done(1);
+    weft::go([&] {
+      ++ran;
+      done.send(1);
+    });
+    weft::blocking([] { weft::sleep_for(20us); });  // sleeps the OS thread
+    WEFT_MODEL_ASSERT(*done.recv() == 1);
+  });
+  WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
+  WEFT_MODEL_ASSERT(ran == 1);
+}
+
+TEST(Scheduler, BlockingExitRacesRetake) { scenario(exhaustive(2), exit_races_retake); }
+
+}  // namespace
