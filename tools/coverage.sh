@@ -19,7 +19,7 @@ ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 cd "$ROOT"
 B=build/cov
 OUT=build/coverage
-LABELS='^(unit|model|proptest)$'
+LABELS='^(unit|model|model-runtime|proptest)$'
 CHECK=0
 BUILD=1
 while (($#)); do
