@@ -259,3 +259,21 @@ TEST(Deadlock, NoReportWhileGoroutineInBlockingProcs1) { no_report_while_blockin
 TEST(Deadlock, NoReportWhileGoroutineInBlockingProcs2) { no_report_while_blocking(2); }
 
 }  // namespace
+
+// A deadlock that forms right after the last timer fires: main sleeps, then
+// waits on a channel nobody sends on. The monitor fires the sleep and only
+// then counts the timer as gone, so the M that parks main may still see it
+// pending; the monitor must look again (models/runtime/deadlock_test.cpp
+// explores every interleaving of this; here the real threads race it).
+TEST(Deadlock, ReportedWhenTheLastTimerFiresIntoACycle) {
+  for (unsigned procs : {1u, 2u}) {
+    for (int i = 0; i < 5; ++i) {
+      auto st = weft::run(report_config(procs), [] {
+        weft::chan<int> never(0);
+        weft::sleep_for(std::chrono::milliseconds(1));
+        (void)never.recv();
+      });
+      EXPECT_EQ(st, weft::exit_status::deadlock) << "procs " << procs << ", run " << i;
+    }
+  }
+}
