@@ -462,4 +462,27 @@ TEST(ModelEngine, ShardsSplitTheSearchAndCoverIt) {
   EXPECT_LT(n1, n_all);
 }
 
+// An atomic that outlives check() (a global) is registered again by each
+// execution of a later check(), even one whose executions are numbered like
+// those of the first (one execution each, as strategy::fuzz runs): found by
+// fuzz_schedule, where the second check() read a stale object index.
+sys::atomic<int> g_outliving{0};
+
+TEST(ModelEngine, GlobalAtomicOutlivingACheckIsFreshInTheNext) {
+  for (int i = 0; i < 3; ++i) {
+    m::options o;
+    o.search = m::strategy::fuzz;
+    o.environment = false;
+    o.progress = false;
+    auto r = m::check(o, [] {
+      sys::thread t([] { g_outliving.fetch_add(1, std::memory_order_relaxed); });
+      g_outliving.fetch_add(1, std::memory_order_relaxed);
+      t.join();
+    });
+    EXPECT_MODEL_OK(r);
+    EXPECT_EQ(r.executions, 1u);
+  }
+  EXPECT_EQ(g_outliving.load(std::memory_order_relaxed), 6);
+}
+
 }  // namespace

@@ -335,8 +335,16 @@ int engine::spawn(void (*entry)(void*), void* arg, void (*drop)(void*), const ch
   return id;
 }
 
+namespace {
+// Epochs are unique across the whole process, not per check(): an object
+// that outlives a check() (a global atomic, say) keeps the epoch of the
+// execution that last registered it, and must not look registered in an
+// execution of a later check() that happens to have the same number.
+std::uint64_t g_last_epoch = 0;
+}  // namespace
+
 void engine::begin_execution() {
-  ++epoch;
+  epoch = ++g_last_epoch;
   nobjs = 0;
   nthreads = 0;
   cur = 0;
