@@ -347,12 +347,12 @@ static void stopm(machine* m) {
 constexpr int kSpinRounds = sys::kModel ? 0 : 16;
 constexpr int kSpinHints = 64;
 
-static goroutine* steal_once(machine* m);
+static goroutine* steal_once(machine* m, bool fairness);
 
 static goroutine* steal_work(machine* m) {
   runtime* rt = m->rt;
   for (int round = 0;; round++) {
-    goroutine* g = steal_once(m);
+    goroutine* g = steal_once(m, false);
     if (g != nullptr || round >= kSpinRounds) return g;
     if (rt->gq_size.load(std::memory_order_relaxed) != 0 ||
         rt->stop_flag.load(std::memory_order_relaxed) != 0)
@@ -361,12 +361,19 @@ static goroutine* steal_work(machine* m) {
   }
 }
 
-static goroutine* steal_once(machine* m) {
+// Visits every other P in random order, up to four passes, taking half a
+// ring; runnext only on the last pass (a just-readied G its owner is about
+// to run), and giving up early once the global queue has work. The
+// fairness pass (find_runnable) is one pass that takes runnext too and does
+// not give up: the global queue is known to have work, and the G it exists
+// for may sit in a busy P's runnext.
+static goroutine* steal_once(machine* m, bool fairness) {
   runtime* rt = m->rt;
   processor* p = m->p;
   std::uint32_t n = rt->nprocs;
-  for (int pass = 0; pass < 4; pass++) {
-    bool last = pass == 3;
+  const int passes = fairness ? 1 : 4;
+  for (int pass = 0; pass < passes; pass++) {
+    bool last = pass == passes - 1;
     std::uint32_t start = sys::random_below(p->rng, n);
     for (std::uint32_t k = 0; k < n; k++) {
       processor* victim = rt->ps[(start + k) % n];
@@ -374,7 +381,7 @@ static goroutine* steal_once(machine* m) {
       goroutine* g = p->runq.steal_from(victim->runq, last);
       if (g != nullptr) return g;
     }
-    if (rt->gq_size.load(std::memory_order_relaxed) != 0) return nullptr;
+    if (!fairness && rt->gq_size.load(std::memory_order_relaxed) != 0) return nullptr;
   }
   return nullptr;
 }
@@ -429,10 +436,11 @@ static goroutine* find_runnable(machine* m) {
     // Local queue empty. On every other tick, one steal pass before the
     // global queue: a G that keeps yielding (Gosched puts it in the global
     // queue) would otherwise be all this P ever runs, while work sits in a
-    // busy P's ring (Go issue 13546; Go escapes it by preemption).
+    // busy P's ring or runnext (Go issue 13546; Go escapes it by
+    // preemption, which weft does not have).
     if (rt->nprocs > 1 && (p->schedtick & 1) != 0 &&
         rt->gq_size.load(std::memory_order_relaxed) != 0) {
-      g = steal_once(m);
+      g = steal_once(m, true);
       if (g != nullptr) return g;
     }
     if (rt->gq_size.load(std::memory_order_relaxed) != 0) {

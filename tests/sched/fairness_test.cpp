@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <thread>
 
+#include "sched/park.hpp"     // white-box: current_task()
+#include "sched/runtime.hpp"  // white-box: goroutine status
 #include "sched_test_util.hpp"
 
 namespace {
@@ -134,6 +136,44 @@ TEST(Scheduler, YieldingMainDoesNotStarveLocalGoroutines) {
         << ": a goroutine in a busy P's ring starved while main yielded on the other P";
     EXPECT_EQ(x.load(), kP);
     EXPECT_FALSE(spinner_gave_up.load());
+  }
+}
+
+// The same with the waiting goroutine in the busy P's runnext rather than
+// its ring (found by fuzz_chan_ops): main readies B by sending to it, so B
+// lands in main's runnext, then main busy-waits for B. The other P runs
+// only C, which keeps yielding (so the global queue is never empty); its
+// fairness steal pass must take runnext too, or B never runs.
+TEST(Scheduler, YieldingGoroutineDoesNotStarveRunnextOfBusyP) {
+  constexpr int kRounds = 5;
+  const auto kMainPatience = std::chrono::seconds(3);
+  for (int round = 0; round < kRounds; round++) {
+    std::atomic<bool> done{false};
+    std::atomic<weft::detail::goroutine*> b{nullptr};
+    bool b_ran_while_main_spun = false;
+    weft::run(procs_config(2), [&] {
+      weft::chan<int> ch(0);
+      weft::go([&, ch] {
+        b = static_cast<weft::detail::goroutine*>(weft::detail::current_task());
+        (void)ch.recv();
+        done = true;
+      });
+      weft::go([&] {
+        while (!done.load()) weft::yield();
+      });
+      // Until B is parked in recv (white-box: its status).
+      while (b.load() == nullptr ||
+             b.load()->status.load(std::memory_order_relaxed) != weft::detail::gstatus::waiting)
+        weft::yield();
+      ch.send(1);  // readies B into this P's runnext
+      auto deadline = std::chrono::steady_clock::now() + kMainPatience;
+      while (!done.load() && std::chrono::steady_clock::now() < deadline) {
+      }
+      b_ran_while_main_spun = done.load();
+      done = true;  // lets C finish if B starved
+    });
+    ASSERT_TRUE(b_ran_while_main_spun)
+        << "round " << round << ": a goroutine in a busy P's runnext starved";
   }
 }
 
