@@ -189,9 +189,13 @@ class thread {
     auto* box = new Fn(std::forward<F>(f));
     start(
         [](void* p) {
-          auto* fn = static_cast<Fn*>(p);
-          (*fn)();
-          delete fn;
+          // Off the heap before it runs: a detached thread's last act may
+          // let another thread return and the process end (a runtime's M
+          // counting itself out), and nothing of ours may be left to free.
+          auto* boxed = static_cast<Fn*>(p);
+          Fn fn(std::move(*boxed));
+          delete boxed;
+          fn();
         },
         box);
   }
