@@ -124,6 +124,10 @@ struct object_rec {
   // DPOR
   dpor_access d_write;
   std::vector<dpor_access> d_reads;
+  // A mutex's "held" state as a location of its own (dpor_step): unlock
+  // writes it, try_lock reads it.
+  dpor_access h_write;
+  std::vector<dpor_access> h_reads;
 };
 
 // ---- model threads -------------------------------------------------------------

@@ -77,6 +77,11 @@ const char* op_name(op k) {
 bool independent(const pending& a, const pending& b) {
   if (a.acc == access::all || b.acc == access::all) return false;
   if ((a.sc_fence && (b.sc || b.sc_fence)) || (b.sc_fence && a.sc)) return false;
+  // try_lock's result depends on whether the mutex is held, so it does not
+  // commute with the unlock (dpor_step's "held" location).
+  if (a.obj == b.obj && ((a.kind == op::unlock && b.kind == op::try_lock) ||
+                         (a.kind == op::try_lock && b.kind == op::unlock)))
+    return false;
   if (a.acc == access::none || b.acc == access::none) return true;
   if (a.obj != b.obj) return true;
   return a.acc == access::read && b.acc == access::read;
@@ -100,6 +105,8 @@ object_rec& engine::new_object(rt::object& o, obj_kind k, const char* file, unsi
   r.rel.clear();
   r.d_write = dpor_access{};
   r.d_reads.clear();
+  r.h_write = dpor_access{};
+  r.h_reads.clear();
   o.epoch = epoch;
   o.index = nobjs++;
   return r;

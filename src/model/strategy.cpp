@@ -289,44 +289,51 @@ void engine::dpor_step(int r, std::uint32_t node) {
   // load can come to read the store) is not a Mazurkiewicz independence, and
   // it breaks source-DPOR's initials argument: the differential test in
   // models/checker/dpor_test.cpp loses outcomes with it.
-  auto visit = [&](object_rec& o, bool write) {
+  auto visit = [&](dpor_access& dw, std::vector<dpor_access>& dr, bool write) {
     auto race = [&](const dpor_access& a) {
       if (a.node == kNone || a.thread == r) return;
       if (a.node + 1 > c0[a.thread] && nraces < 2 * kMaxThreads + 4) races[nraces++] = a.node;
     };
-    const bool after_write = o.d_write.node != kNone;
-    if (after_write) race(o.d_write);
+    const bool after_write = dw.node != kNone;
+    if (after_write) race(dw);
     if (write)
-      for (const dpor_access& a : o.d_reads) race(a);
-    if (after_write) C.join(o.d_write.clk, g->nthreads);
+      for (const dpor_access& a : dr) race(a);
+    if (after_write) C.join(dw.clk, g->nthreads);
     if (write)
-      for (const dpor_access& a : o.d_reads) C.join(a.clk, g->nthreads);
+      for (const dpor_access& a : dr) C.join(a.clk, g->nthreads);
   };
   const bool has_obj = p.obj != kNone && (p.acc == access::read || p.acc == access::write);
-  if (has_obj) visit(objs[p.obj], p.acc == access::write);
-  if (p.sc || p.sc_fence) visit(sc_obj, p.sc_fence);
+  // A mutex's "held" state: unlock writes it and try_lock reads it, so a
+  // try_lock races with the unlock as well as with the lock. A blocking lock
+  // is not an access of it: it races with the previous lock, whose unlock
+  // merely enables it (Flanagan & Godefroid).
+  const bool held = p.obj != kNone && (p.kind == op::unlock || p.kind == op::try_lock);
+  if (has_obj) visit(objs[p.obj].d_write, objs[p.obj].d_reads, p.acc == access::write);
+  if (held) visit(objs[p.obj].h_write, objs[p.obj].h_reads, p.kind == op::unlock);
+  if (p.sc || p.sc_fence) visit(sc_obj.d_write, sc_obj.d_reads, p.sc_fence);
   // The initials of each reversed race see this step's full happens-before.
   for (int k = 0; k < nraces; ++k) add_race(races[k], node, r, C);
   C[r] = node + 1;
-  auto record = [&](object_rec& o, bool write) {
+  auto record = [&](dpor_access& dw, std::vector<dpor_access>& dr, bool write) {
     if (write) {
-      o.d_write.node = node;
-      o.d_write.thread = r;
-      o.d_write.sc = p.sc;
-      o.d_write.clk = C;
-      o.d_reads.clear();
+      dw.node = node;
+      dw.thread = r;
+      dw.sc = p.sc;
+      dw.clk = C;
+      dr.clear();
     } else {
-      for (dpor_access& a : o.d_reads)
+      for (dpor_access& a : dr)
         if (a.thread == r) {
           a.node = node;
           a.clk = C;
           return;
         }
-      o.d_reads.push_back(dpor_access{node, r, false, C});
+      dr.push_back(dpor_access{node, r, false, C});
     }
   };
-  if (has_obj) record(objs[p.obj], p.acc == access::write);
-  if (p.sc || p.sc_fence) record(sc_obj, p.sc_fence);
+  if (has_obj) record(objs[p.obj].d_write, objs[p.obj].d_reads, p.acc == access::write);
+  if (held) record(objs[p.obj].h_write, objs[p.obj].h_reads, p.kind == op::unlock);
+  if (p.sc || p.sc_fence) record(sc_obj.d_write, sc_obj.d_reads, p.sc_fence);
   path[node].dclk = C;
 }
 
