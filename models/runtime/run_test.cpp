@@ -119,3 +119,27 @@ TEST(RuntimeModel, AssertionInsideRunIsReportedAndReplays) {
 }
 
 }  // namespace
+
+namespace {
+
+// What the main goroutine wrote before it returned is visible to run()'s
+// caller once run() returns (D1 in run.cpp: the done flag's release store
+// on the main goroutine's M, its acquire load in run()). A cell: the checker
+// reports a data race if the two are not ordered.
+TEST(RuntimeModel, MainGoroutineWritesAreVisibleAfterRun) {
+  auto r = m::check(with(m::strategy::exhaustive, 1, 3000), [] {
+    weft::sys::cell<int> result(0);
+    weft::config c;
+    c.procs = 2;
+    auto st = weft::run(c, [&] {
+      weft::chan<int> ch(0);
+      weft::go([ch] { ch.send(7); });
+      result.set(*ch.recv());
+    });
+    WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
+    WEFT_MODEL_ASSERT(result.get() == 7);
+  });
+  EXPECT_MODEL_OK(r);
+}
+
+}  // namespace
