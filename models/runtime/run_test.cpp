@@ -18,6 +18,7 @@ m::options with(m::strategy s, int preemptions, std::uint64_t n) {
   o.iterations = n;
   o.max_executions = n;
   o.progress = false;
+  o.detached_may_block = false;  // every M and the monitor exit with run()
   return o;
 }
 

@@ -27,6 +27,9 @@ inline m::options exhaustive(int bound) {
   o.search = m::strategy::exhaustive;
   o.max_preemptions = bound;
   o.progress = false;
+  // The runtime's Ms and monitor are detached threads that must all exit
+  // when run() returns: one left blocked is a lost wakeup.
+  o.detached_may_block = false;
   return o;
 }
 
@@ -37,6 +40,7 @@ inline m::options sampled(m::strategy s, std::uint64_t iterations, std::uint64_t
   o.iterations = iterations;
   o.seed = seed;
   o.progress = false;
+  o.detached_may_block = false;  // as in exhaustive()
   return o;
 }
 
