@@ -48,8 +48,11 @@ void report_deadlock(runtime* rt) {
   dump_goroutines(rt, nullptr);
   std::fflush(stderr);
   if (rt->cfg.on_deadlock == deadlock_policy::abort) std::_Exit(2);
-  // (D1) release: run() returns exit_status::deadlock.
-  rt->done.store(2, std::memory_order_release);
+  // (D1) run() returns exit_status::deadlock. Relaxed (mutate: equivalent):
+  // we hold rt->lock, and run(), having read 2, takes rt->lock next; its
+  // load cannot read a store that happens after it, so our unlock comes
+  // first and orders everything here before run()'s critical section.
+  rt->done.store(2, std::memory_order_relaxed);
   sys::futex_wake(rt->done, 1);
 }
 

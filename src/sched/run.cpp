@@ -101,11 +101,11 @@ exit_status run_main(const config& cfg, void (*fn)(void*), void* arg) {
   // its wake), then the monitor.
   rt->lock.lock();
   rt->stopping = true;
-  rt->stop_flag.store(1, std::memory_order_release);
+  rt->stop_flag.store(1, std::memory_order_relaxed);  // see runtime.hpp
   for (machine* m = rt->midle; m != nullptr;) {
     machine* next = m->idle_next;
-    m->nextp = nullptr;
-    m->next_spinning = false;
+    m->nextp.set(nullptr);
+    m->next_spinning.set(false);
     m->park_word.store(1, std::memory_order_release);  // (K1)
     sys::futex_wake(m->park_word, 1);
     m = next;
@@ -122,10 +122,13 @@ exit_status run_main(const config& cfg, void (*fn)(void*), void* arg) {
   // is left behind (see the file comment).
   auto deadline = sys::clock::now() + std::chrono::seconds(1);
   std::uint32_t n;
-  // (D2) acquire: pairs with each M's final decrement.
-  while ((n = rt->mlive.load(std::memory_order_acquire)) != 0)
+  // (D2) relaxed: a courtesy wait, it orders nothing. The runtime's memory
+  // lives by its reference count (release_runtime_ref, under the sched
+  // lock), and writes of goroutines other than the main one are not
+  // promised to the caller (Go's program simply ends).
+  while ((n = rt->mlive.load(std::memory_order_relaxed)) != 0)
     if (!sys::futex_wait_until(rt->mlive, n, deadline)) break;
-  while (rt->sysmon_exited.load(std::memory_order_acquire) == 0) {
+  while (rt->sysmon_exited.load(std::memory_order_relaxed) == 0) {  // as (D2)
     if (!sys::futex_wait_until(rt->sysmon_exited, 0, deadline)) break;
   }
   release_runtime_ref(rt);

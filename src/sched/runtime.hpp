@@ -119,8 +119,10 @@ struct machine {
   // Parking the M: 0 asleep, 1 woken. Written under the sched lock by the
   // waker (with nextp), futex-woken after.
   sys::atomic<std::uint32_t> park_word{0};
-  processor* nextp = nullptr;    // handed over by the waker (sched lock)
-  bool next_spinning = false;    // ditto
+  // Handed over by the waker (written under the sched lock, read by the
+  // woken M after (K2) without it): cells, so the checker sees the handoff.
+  sys::cell<processor*> nextp{nullptr};
+  sys::cell<bool> next_spinning{false};
   machine* idle_next = nullptr;  // sched lock
   bool in_blocking = false;      // owner
 };
@@ -151,7 +153,10 @@ struct runtime {
   sys::atomic<std::uint32_t> nmspinning{0};
   sys::atomic<std::uint32_t> nmblocking{0};  // Ms inside blocking()
   bool stopping = false;                     // lock
-  sys::atomic<std::uint32_t> stop_flag{0};   // mirror of stopping for lock-free checks
+  // Mirror of `stopping` for lock-free checks. Relaxed everywhere: a hint;
+  // whoever acts on it takes the sched lock and reads `stopping`, and the
+  // monitor's sleep is ended by sysmon_wake() after it is set.
+  sys::atomic<std::uint32_t> stop_flag{0};
   // Ms that have not exited; futex word, run() waits for it to reach the
   // number of Ms busy in user code when it stops the runtime.
   sys::atomic<std::uint32_t> mlive{0};

@@ -263,8 +263,8 @@ void start_machine(runtime* rt, processor* p, bool spinning) {
   if (m != nullptr) {
     rt->midle = m->idle_next;
     rt->nmidle--;
-    m->nextp = p;
-    m->next_spinning = spinning;
+    m->nextp.set(p);
+    m->next_spinning.set(spinning);
     // (K1) release: publishes nextp/next_spinning. Pairs with (K2) in stopm.
     m->park_word.store(1, std::memory_order_release);
     rt->lock.unlock();
@@ -284,8 +284,8 @@ void start_machine(runtime* rt, processor* p, bool spinning) {
   rt->lock.unlock();
   m = new machine;
   m->rt = rt;
-  m->nextp = p;
-  m->next_spinning = spinning;
+  m->nextp.set(p);
+  m->next_spinning.set(spinning);
   sys::thread t([m] { m_main(m); });
   t.detach();
 }
@@ -331,10 +331,10 @@ static void stopm(machine* m) {
   rt->lock.unlock();
   // (K2) acquire: pairs with (K1); nextp is then visible.
   while (m->park_word.load(std::memory_order_acquire) == 0) sys::futex_wait(m->park_word, 0);
-  m->p = m->nextp;
-  m->nextp = nullptr;
-  m->spinning = m->next_spinning;
-  m->next_spinning = false;
+  m->p = m->nextp.get();
+  m->nextp.set(nullptr);
+  m->spinning = m->next_spinning.get();
+  m->next_spinning.set(false);
 }
 
 // ---- finding work ---------------------------------------------------------------------
@@ -398,12 +398,12 @@ static goroutine* find_runnable(machine* m) {
   runtime* rt = m->rt;
   for (;;) {
     if (m->p == nullptr) {
-      if (rt->stop_flag.load(std::memory_order_acquire) != 0) return nullptr;
+      if (rt->stop_flag.load(std::memory_order_relaxed) != 0) return nullptr;
       stopm(m);
       continue;
     }
     processor* p = m->p;
-    if (rt->stop_flag.load(std::memory_order_acquire) != 0) {
+    if (rt->stop_flag.load(std::memory_order_relaxed) != 0) {
       rt->lock.lock();
       pidle_put(rt, p);
       rt->lock.unlock();
@@ -635,10 +635,10 @@ static void m_main(machine* m) {
   sys::tls_set(sys::tls_slot::m, m);
   sys::stack_thread_init();
   sys::fiber_init_thread(&m->g0);
-  m->p = m->nextp;
-  m->nextp = nullptr;
-  m->spinning = m->next_spinning;
-  m->next_spinning = false;
+  m->p = m->nextp.get();
+  m->nextp.set(nullptr);
+  m->spinning = m->next_spinning.get();
+  m->next_spinning.set(false);
   schedule(m);
   sys::fiber_release(&m->g0);
   sys::stack_thread_release();
@@ -647,8 +647,8 @@ static void m_main(machine* m) {
   rt->mcount--;
   rt->lock.unlock();
   delete m;
-  // (D2) release: our last use of rt happens before run()'s acquire.
-  rt->mlive.fetch_sub(1, std::memory_order_release);
+  // (D2) relaxed: see run_main; rt stays alive through our reference.
+  rt->mlive.fetch_sub(1, std::memory_order_relaxed);
   sys::futex_wake(rt->mlive, 1);
   release_runtime_ref(rt);
 }

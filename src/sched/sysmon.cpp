@@ -100,7 +100,7 @@ bool any_blocking(runtime* rt) {
 void sysmon_wake(runtime*) { timers_service_wake(); }
 
 void sysmon_main(runtime* rt) {
-  while (rt->stop_flag.load(std::memory_order_acquire) == 0) {
+  while (rt->stop_flag.load(std::memory_order_relaxed) == 0) {
     std::uint32_t seen = timers_service_word_load();
     bool fired = false;
     auto next = timers_run_due(sys::clock::now(), &fired);
@@ -115,15 +115,15 @@ void sysmon_main(runtime* rt) {
     }
     if (next == sys::clock::time_point::max()) {
       rt->sysmon_idle.store(1, std::memory_order_seq_cst);  // (Y)
-      if (!any_blocking(rt) && rt->stop_flag.load(std::memory_order_acquire) == 0)
+      if (!any_blocking(rt) && rt->stop_flag.load(std::memory_order_relaxed) == 0)
         timers_service_wait(seen, next);
       rt->sysmon_idle.store(0, std::memory_order_relaxed);
     } else {
       timers_service_wait(seen, next);
     }
   }
-  // (D3) release: pairs with run_main's acquire wait.
-  rt->sysmon_exited.store(1, std::memory_order_release);
+  // (D3) relaxed, as (D2) in run_main: a courtesy wait that orders nothing.
+  rt->sysmon_exited.store(1, std::memory_order_relaxed);
   sys::futex_wake(rt->sysmon_exited, 1);
 }
 
