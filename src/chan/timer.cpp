@@ -80,9 +80,9 @@ void arm(timer_impl* t, clock::duration d, bool periodic) {
   t->node.when = clock::now() + d;
   if (periodic) {
     t->period = d;
-    // (A1') release: publishes period before the first fire can read it
-    // (timer_add orders it too; this keeps the pair explicit).
-    t->active.store(true, std::memory_order_release);
+    // (A1') relaxed: timer_add publishes period and `active` to the first
+    // fire (both take g_tlock: the insert here, the fire's removal there).
+    t->active.store(true, std::memory_order_relaxed);
   }
   timer_add(&t->node);
 }
