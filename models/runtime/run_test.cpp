@@ -143,4 +143,34 @@ TEST(RuntimeModel, MainGoroutineWritesAreVisibleAfterRun) {
   EXPECT_MODEL_OK(r);
 }
 
+// The same when run() has nothing else to synchronise with: the main
+// goroutine's M, once main returns, runs a goroutine that stays inside a
+// blocking() call past run()'s return, so run() neither waits on the done
+// futex (main is already done) nor sees that M leave (its wait for the Ms
+// times out on virtual time). Only (D1)'s acquire then orders main's write
+// before the caller's read.
+TEST(RuntimeModel, MainGoroutineWritesAreVisibleWhileAnMIsStuck) {
+  auto r = m::check(with(m::strategy::random, -1, 2000), [] {
+    weft::sys::cell<int> result(0);
+    // Outlives the body: the stuck M reads it after the body has returned.
+    static weft::sys::atomic<std::uint32_t> release{0};
+    release.store(0, std::memory_order_relaxed);
+    weft::config c;
+    c.procs = 1;
+    auto st = weft::run(c, [&] {
+      weft::go([] {
+        weft::blocking([] {
+          while (release.load(std::memory_order_acquire) == 0) weft::sys::futex_wait(release, 0);
+        });
+      });
+      result.set(7);
+    });
+    WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
+    WEFT_MODEL_ASSERT(result.get() == 7);
+    release.store(1, std::memory_order_release);  // the stuck M may now leave
+    weft::sys::futex_wake(release, 1);
+  });
+  EXPECT_MODEL_OK(r);
+}
+
 }  // namespace
