@@ -184,13 +184,13 @@ struct chan_core {
 #if defined(WEFT_MODEL)
 std::uint64_t chan_next_lock_rank() noexcept;
 void chan_reset_globals();
-inline bool chan_lock_before(const chan_core* a, const chan_core* b) noexcept {
-  return a->lock_rank < b->lock_rank;
-}
-#else
-inline bool chan_lock_before(const chan_core* a, const chan_core* b) noexcept {
-  return std::less<const chan_core*>()(a, b);
-}
 #endif
+inline bool chan_lock_before(const chan_core* a, const chan_core* b) noexcept {
+#if defined(WEFT_MODEL)
+  return a->lock_rank < b->lock_rank;
+#else
+  return std::less<const chan_core*>()(a, b);
+#endif
+}
 
 }  // namespace weft::detail
