@@ -268,8 +268,9 @@ TEST(Deadlock, NoReportWhileGoroutineInBlockingProcs2) { no_report_while_blockin
 TEST(Deadlock, ReportedWhenTheLastTimerFiresIntoACycle) {
   for (unsigned procs : {1u, 2u}) {
     for (int i = 0; i < 5; ++i) {
-      auto st = weft::run(report_config(procs), [] {
-        weft::chan<int> never(0);
+      // Outside run(): main is abandoned blocked, its stack never unwinds.
+      weft::chan<int> never(0);
+      auto st = weft::run(report_config(procs), [&never] {
         weft::sleep_for(std::chrono::milliseconds(1));
         (void)never.recv();
       });
