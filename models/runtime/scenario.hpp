@@ -15,12 +15,27 @@
 
 #include <weft/chan.hpp>
 #include <weft/model.hpp>
+#include <weft/runtime.hpp>
 
 #include "model_test.hpp"
 
 namespace weft::model_scenario {
 
 namespace m = weft::model;
+
+// Runs f on a plain thread (the model's thread 0) or as the main goroutine
+// of a procs = 2 runtime.
+template <class F>
+void on(bool goroutine, F f) {
+  if (!goroutine) {
+    f();
+    return;
+  }
+  weft::config c;
+  c.procs = 2;
+  c.on_deadlock = weft::deadlock_policy::report;
+  WEFT_MODEL_ASSERT(weft::run(c, f) == weft::exit_status::ok);
+}
 
 inline m::options exhaustive(int bound) {
   m::options o;

@@ -23,6 +23,7 @@
 namespace {
 
 namespace m = weft::model;
+using weft::model_scenario::on;
 namespace sys = weft::sys;
 using weft::model_scenario::exhaustive;
 using weft::model_scenario::sampled;
@@ -46,18 +47,6 @@ void workers(bool goroutine, int n, F f) {
       done.send(i);
     });
   for (int i = 0; i < n; ++i) WEFT_MODEL_ASSERT(done.recv().has_value());
-}
-
-template <class F>
-void on(bool goroutine, F f) {
-  if (!goroutine) {
-    f();
-    return;
-  }
-  weft::config c;
-  c.procs = 2;
-  c.on_deadlock = weft::deadlock_policy::report;
-  WEFT_MODEL_ASSERT(weft::run(c, f) == weft::exit_status::ok);
 }
 
 // add(2) then two workers write and done() while two waiters wait: both

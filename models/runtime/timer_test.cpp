@@ -28,6 +28,7 @@
 namespace {
 
 namespace m = weft::model;
+using weft::model_scenario::on;
 namespace sys = weft::sys;
 using weft::model_scenario::exhaustive;
 using weft::model_scenario::sampled;
@@ -46,20 +47,6 @@ struct both {
     EXPECT_GT((c).yes, 0); \
     EXPECT_GT((c).no, 0);  \
   } while (0)
-
-// Runs f on a plain thread (the model's thread 0) or as the main goroutine
-// of a procs = 2 runtime.
-template <class F>
-void on(bool goroutine, F f) {
-  if (!goroutine) {
-    f();
-    return;
-  }
-  weft::config c;
-  c.procs = 2;
-  c.on_deadlock = weft::deadlock_policy::report;
-  WEFT_MODEL_ASSERT(weft::run(c, f) == weft::exit_status::ok);
-}
 
 // stop() at the fire instant: nobody receives, so stop() reports true
 // whether the fire was still pending or its value sat unreceived in the
