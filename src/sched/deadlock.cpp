@@ -45,7 +45,7 @@ bool all_asleep(runtime* rt) {
 void report_deadlock(runtime* rt) {
   std::fflush(stdout);  // what the program printed before goes out first
   std::fputs("fatal error: all goroutines are asleep - deadlock!\n\n", stderr);
-  dump_goroutines(rt, nullptr);
+  dump_goroutines(rt);
   std::fflush(stderr);
   if (rt->cfg.on_deadlock == deadlock_policy::abort) std::_Exit(2);
   // (D1) run() returns exit_status::deadlock. Relaxed (mutate: equivalent):
@@ -103,15 +103,14 @@ sys::clock::time_point confirm_dead(runtime* rt, sys::clock::time_point now) {
   return none;
 }
 
-void dump_goroutines(runtime* rt, goroutine* running) {
-  if (running != nullptr)
-    std::fprintf(stderr, "goroutine %llu [running]:\n\n",
-                 static_cast<unsigned long long>(running->id));
+// Only from report_deadlock: rt->lock is held and every goroutine is parked,
+// so the fields read here are not being written (each M stored them before
+// it went idle under rt->lock).
+void dump_goroutines(runtime* rt) {
   std::vector<goroutine*> waiting;
   rt->glock.lock();
   for (goroutine* g = rt->allgs; g != nullptr; g = g->all_next)
-    if (g != running && g->status.load(std::memory_order_relaxed) == gstatus::waiting)
-      waiting.push_back(g);
+    if (g->status.load(std::memory_order_relaxed) == gstatus::waiting) waiting.push_back(g);
   rt->glock.unlock();
   std::sort(waiting.begin(), waiting.end(),
             [](const goroutine* a, const goroutine* b) { return a->id < b->id; });
@@ -122,10 +121,18 @@ void dump_goroutines(runtime* rt, goroutine* running) {
   }
 }
 
+// A panic names only the goroutine that panicked, as Go does by default
+// (GOTRACEBACK=single): the others keep running while we print, so reading
+// their wait reasons here would race with their next park.
+static void print_panicking(goroutine* g) {
+  if (g != nullptr)
+    std::fprintf(stderr, "goroutine %llu [running]:\n\n", static_cast<unsigned long long>(g->id));
+}
+
 [[noreturn]] void die_with_panic(const char* what, goroutine* g) {
   std::fflush(stdout);
   std::fprintf(stderr, "panic: %s\n\n", what);
-  if (g != nullptr) dump_goroutines(g->rt, g);
+  print_panicking(g);
   std::fflush(stderr);
   std::_Exit(2);
 }
@@ -137,7 +144,7 @@ void dump_goroutines(runtime* rt, goroutine* running) {
   machine* m = current_m();
   goroutine* g = m != nullptr ? m->curg : nullptr;
   std::fprintf(stderr, "panic: %s\n\n", message);
-  if (g != nullptr) dump_goroutines(g->rt, g);
+  print_panicking(g);
   std::fflush(stderr);
   std::abort();
 #endif

@@ -235,6 +235,6 @@ void check_dead(runtime* rt);
 void recheck_dead(runtime* rt);
 // The monitor: returns the deadline at which to call again (max: none).
 sys::clock::time_point confirm_dead(runtime* rt, sys::clock::time_point now);
-void dump_goroutines(runtime* rt, goroutine* running);
+void dump_goroutines(runtime* rt);
 
 }  // namespace weft::detail
