@@ -171,6 +171,33 @@ TEST(RunQueue, StealRacesOverflow) {
   });
 }
 
+// A thief's queue is itself a victim: thief A steals half of the owner's
+// ring into its own queue, whose tail store (R1 in steal_from) must publish
+// the copied slots to thief B stealing from A at the same time. The owner's
+// Gs are queued before the threads start; only A's publication is on trial.
+TEST(RunQueue, StolenBatchIsPublishedToTheNextThief) {
+  scenario(exhaustive(2), [] {
+    G* pool[kMaxG] = {};
+    for (int i = 0; i < 4; ++i) make(pool, i);
+    queue q, qa;
+    for (int i = 0; i < 4; ++i) WEFT_MODEL_ASSERT(q.push(stamp(pool[i])));
+    taken owner, ta, tb;
+    sys::thread a([&] {
+      G* first = qa.steal_from(q, false);
+      while (G* g = qa.pop()) ta.add(g);
+      if (first != nullptr) ta.add(first);
+    });
+    sys::thread b([&] { thief(qa, false, tb); });
+    while (G* g = q.pop()) owner.add(g);
+    a.join();
+    b.join();
+    WEFT_MODEL_ASSERT(owner.increasing() && ta.increasing() && tb.increasing());
+    const taken* parts[] = {&owner, &ta, &tb};
+    assert_conserved(4, parts, 3);
+    for (int i = 0; i < 4; ++i) delete pool[i];
+  });
+}
+
 // runnext taken by thieves on their last pass (take_next) while the owner
 // displaces it (put_next returns the old one, which goes to the ring, as
 // ready() does) and pops: exactly one party gets each G.

@@ -14,8 +14,9 @@
 //        publishes the slot written just before it
 //   (R2) head_ CAS release (thief/owner) ->  (A2) owner: head_ acquire load
 //        orders a thief's slot reads before the owner reuses those slots
-//   (R3) runnext_ exchange/CAS acq_rel: hands a G and everything written
-//        before it was readied to whoever takes it
+//   (R3) owner: runnext_ exchange release  ->  thief: runnext_ CAS acquire
+//        hands a G and everything written before it was readied to the
+//        thief; the owner reads back only its own stores (thieves store null)
 #pragma once
 
 #include <cstdint>
@@ -50,9 +51,11 @@ class run_queue {
 
   // Owner: puts g in runnext_ and returns the G it displaced (or null).
   G* put_next(G* g) {
-    // (R3) acq_rel: release publishes g to a thief's CAS in grab(); acquire
-    // takes the displaced G (published by our own earlier put).
-    return runnext_.exchange(g, std::memory_order_acq_rel);
+    // (R3) release: publishes g to a thief's CAS in grab(). No acquire
+    // (mutate: equivalent): the displaced G we may read back was stored by
+    // our own earlier put (thieves only ever store null), so program order
+    // already orders what was written before it.
+    return runnext_.exchange(g, std::memory_order_release);
   }
 
   // Owner: appends g at the tail. Returns false if the ring is full (the
@@ -103,9 +106,12 @@ class run_queue {
   // Owner: takes runnext_, or null.
   G* pop_next() {
     G* next = runnext_.load(std::memory_order_relaxed);
-    // (R3) acquire on success; the CAS fails if a thief took it first.
+    // Relaxed (mutate: equivalent): a non-null value here was stored by our
+    // own put_next() (thieves only store null), so it is ordered by program
+    // order; the CAS only decides between us and a thief, which it does at
+    // any order. It fails if a thief took the G first.
     if (next != nullptr && runnext_.compare_exchange_strong(
-                               next, nullptr, std::memory_order_acquire, std::memory_order_relaxed))
+                               next, nullptr, std::memory_order_relaxed, std::memory_order_relaxed))
       return next;
     return nullptr;
   }
@@ -141,16 +147,19 @@ class run_queue {
   }
 
   // Any thread: a snapshot; exact only when the caller is the owner and no
-  // thief runs.
+  // thief runs. Relaxed (mutate: equivalent): the answer only steers a
+  // decision (spin on, start an M, report a deadlock under rt->lock); the Gs
+  // themselves are taken only by pop() and grab(), which acquire on their
+  // own. A caller that needs StoreLoad order puts a fence before the call
+  // (S4 in sched.cpp).
   bool empty() const {
-    std::uint32_t h = head_.load(std::memory_order_acquire);
-    // (A1) acquire: pairs with (R1); a spinner that sees work can steal it.
-    std::uint32_t t = tail_.load(std::memory_order_acquire);
-    return t == h && runnext_.load(std::memory_order_acquire) == nullptr;
+    std::uint32_t h = head_.load(std::memory_order_relaxed);
+    std::uint32_t t = tail_.load(std::memory_order_relaxed);
+    return t == h && runnext_.load(std::memory_order_relaxed) == nullptr;
   }
   std::uint32_t size() const {
-    std::uint32_t h = head_.load(std::memory_order_acquire);
-    std::uint32_t t = tail_.load(std::memory_order_acquire);
+    std::uint32_t h = head_.load(std::memory_order_relaxed);
+    std::uint32_t t = tail_.load(std::memory_order_relaxed);
     return t - h + (runnext_.load(std::memory_order_relaxed) != nullptr ? 1 : 0);
   }
 
