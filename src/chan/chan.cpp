@@ -75,6 +75,7 @@ void chan_release(chan_core* c) noexcept {
 
 void chan_send(chan_core* c, void* value, source_location where) {
   if (!c) park_forever(wait_reason::chan_send_nil, where);
+  preempt_point();
 
   c->lock.lock();
   if (c->closed) {
@@ -103,6 +104,7 @@ void chan_send(chan_core* c, void* value, source_location where) {
 
 bool chan_recv(chan_core* c, void* out, source_location where) {
   if (!c) park_forever(wait_reason::chan_receive_nil, where);
+  preempt_point();
 
   c->lock.lock();
   if (chan_waiter* s = c->sendq.dequeue()) {
@@ -161,6 +163,7 @@ void chan_close(chan_core* c) {
 }
 
 chan_status chan_try_send(chan_core* c, void* value) {
+  preempt_point();
   if (!c) return chan_status::not_ready;
   c->lock.lock();
   if (c->closed) {
@@ -183,6 +186,7 @@ chan_status chan_try_send(chan_core* c, void* value) {
 }
 
 chan_status chan_try_recv(chan_core* c, void* out) {
+  preempt_point();
   if (!c) return chan_status::not_ready;
   c->lock.lock();
   if (chan_waiter* s = c->sendq.dequeue()) {

@@ -106,6 +106,7 @@ void select_block_forever(source_location where) {
 }
 
 select_outcome select_run(select_case_raw* cases, int n, bool has_default, source_location where) {
+  preempt_point();
   // Pass 1: poll order over the non-nil cases (inside-out Fisher-Yates),
   // and the deduplicated lock order.
   scratch<int> poll(n);

@@ -62,6 +62,14 @@ void park(wait_reason reason, source_location where, bool (*commit)(void*), void
 // waiter record is guarded by.
 void unpark(task* t);
 
+// A safe point, at the start of every channel operation and select: a
+// goroutine that has passed kSlice of them since it was last switched in,
+// without blocking, yields (to the back of the global queue) before going
+// on. This stands in for Go's time-slice preemption: a goroutine looping on
+// channel operations that are always ready cannot starve the goroutines
+// queued behind it. No-op on a plain thread.
+void preempt_point();
+
 // An intrusive record of a parked task, for wait lists. Structures are free
 // to use their own richer records; this one suits simple FIFO lists.
 struct waiter {

@@ -90,6 +90,7 @@ struct processor {
   // Owner only:
   std::uint32_t schedtick = 0;
   std::uint32_t runnext_streak = 0;  // consecutive runnext picks
+  std::uint32_t slice_ops = 0;       // safe points passed by the running G
   std::uint64_t rng = 0;
   goroutine* gfree = nullptr;  // free G records
   std::uint32_t gfree_count = 0;

@@ -8,7 +8,8 @@
 // holds a P. Each M has a scheduler context, g0, on the thread's own stack:
 // a goroutine that blocks, yields or exits switches to g0, and g0 picks the
 // next G (schedule -> find_runnable -> execute). Switches happen only at
-// those points: there is no preemption.
+// those points (channel operations count as safe points too: see
+// preempt_point); there is no preemption by signal or timer.
 //
 // Run queues. Each P has a bounded ring (runq.hpp: 256 slots, 4 under the
 // checker) plus a runnext slot; a readied G goes to runnext (it runs next,
@@ -506,6 +507,7 @@ static void goroutine_entry(void* arg);
 
 static void start_or_resume(runtime* rt, processor* p, goroutine* g) {
   p->schedtick++;
+  p->slice_ops = 0;
   g->status.store(gstatus::running, std::memory_order_relaxed);
   if (!g->started) {
     g_take_stack(rt, p, g);
@@ -651,6 +653,27 @@ static void m_main(machine* m) {
   rt->mlive.fetch_sub(1, std::memory_order_relaxed);
   sys::futex_wake(rt->mlive, 1);
   release_runtime_ref(rt);
+}
+
+// ---- preemption at safe points ---------------------------------------------------------
+//
+// weft cannot interrupt a goroutine, but a goroutine that keeps finding its
+// channels ready never blocks either: two such goroutines on two Ps hold
+// both for ever while everything queued behind them starves (Go preempts
+// them after a 10 ms time slice). So channel operations count as safe
+// points: after kSlice of them without a switch, the goroutine yields.
+// kSlice operations take tens of microseconds; the yield costs one switch
+// and a global-queue push, under 1% of the slice.
+
+namespace {
+constexpr std::uint32_t kSlice = 4096;
+}
+
+void preempt_point() {
+  machine* m = current_m();
+  if (m == nullptr || m->curg == nullptr || m->in_blocking || m->p == nullptr) return;
+  if (++m->p->slice_ops < kSlice) return;
+  switch_to_scheduler(m, m->curg, switch_action::yield);
 }
 
 // ---- public entry points ---------------------------------------------------------------

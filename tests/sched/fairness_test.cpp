@@ -1,9 +1,10 @@
-// fairness_test.cpp: no runnable goroutine is starved. weft has no
-// preemption, so fairness rests on three rules (sched.cpp's essay): yield()
+// fairness_test.cpp: no runnable goroutine is starved. weft cannot interrupt
+// a goroutine, so fairness rests on four rules (sched.cpp's essay): yield()
 // goes to the back of the global queue; the global queue is polled first
-// every 61st schedule tick; and after 32 consecutive runnext picks the ring's
-// head goes first. Each test builds the pattern that one rule exists for,
-// on one processor, and bounds the pattern so that starvation fails the test
+// every 61st schedule tick; after 32 consecutive runnext picks the ring's
+// head goes first; and a goroutine that has passed 4096 channel operations
+// without blocking yields at the next one (preempt_point). Each test builds the pattern that one
+// rule exists for, on one processor, and bounds the pattern so that starvation fails the test
 // (`gave_up`) instead of hanging it.
 //
 // Patterns after Go issues #13546 (Gosched starving a local goroutine) and
@@ -455,6 +456,50 @@ TEST(Scheduler, WaitGroupPingPongDoesNotStarveGlobalQueue) {
   ASSERT_GE(rounds_at_ready, 0);
   EXPECT_GE(rounds_when_c_ran, rounds_at_ready);
   EXPECT_LE(rounds_when_c_ran - rounds_at_ready, kFairBound);
+}
+
+// ---- channel operations as safe points --------------------------------------------
+
+// One goroutine per P loops on a buffered channel of its own, which is always
+// ready, so none of them ever blocks; the goroutine that would stop them was
+// queued before them. Without the safe point in channel operations it never
+// runs and the loopers reach kGiveUp (found by fuzz_chan_ops: two routers
+// passing values back and forth through a buffered channel on both Ps,
+// while the producer they waited for starved).
+void loopers_do_not_starve_a_queued_goroutine(unsigned procs) {
+  std::atomic<long> worst{0};
+  weft::run(procs_config(procs), [&] {
+    weft::chan<int> stop(0);
+    weft::go([stop]() mutable { stop.close(); });  // queued first, behind the loopers
+    weft::wait_group wg;
+    wg.add(static_cast<int>(procs));
+    for (unsigned k = 0; k < procs; k++) {
+      weft::go([&, stop] {
+        weft::chan<int> mine(1);
+        long n = 0;
+        while (n < kGiveUp && stop.try_recv().status != weft::chan_status::closed) {
+          mine.send(1);
+          (void)mine.recv();
+          n++;
+        }
+        long w = worst.load();
+        while (n > w && !worst.compare_exchange_weak(w, n)) {
+        }
+        wg.done();
+      });
+    }
+    wg.wait();
+  });
+  EXPECT_LT(worst.load(), kGiveUp)
+      << "a goroutine queued behind always-ready channel loops starved";
+}
+
+TEST(Scheduler, ChannelLoopsThatNeverBlockDoNotStarveOthersProcs1) {
+  loopers_do_not_starve_a_queued_goroutine(1);
+}
+
+TEST(Scheduler, ChannelLoopsThatNeverBlockDoNotStarveOthersProcs2) {
+  loopers_do_not_starve_a_queued_goroutine(2);
 }
 
 }  // namespace
