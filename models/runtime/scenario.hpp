@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -80,7 +81,15 @@ inline void print_row(const m::options& o, const m::result& r) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "?";
   bool exhaustive = o.search == m::strategy::exhaustive;
-  std::printf("| %s | %s | %llu | %s | %.2f |\n", name.c_str(), describe_strategy(o).c_str(),
+  // What the search ran with: check() applies the environment's overrides
+  // (./dev test --deep sets the bound and a shard).
+  m::options shown = o;
+  if (const char* b = std::getenv("WEFT_MODEL_MAX_PREEMPTIONS"); b && exhaustive)
+    shown.max_preemptions = std::atoi(b);
+  std::string strategy = describe_strategy(shown);
+  if (const char* sh = std::getenv("WEFT_MODEL_SHARD"); sh && exhaustive)
+    strategy += std::string(", shard ") + sh;
+  std::printf("| %s | %s | %llu | %s | %.2f |\n", name.c_str(), strategy.c_str(),
               static_cast<unsigned long long>(r.executions),
               exhaustive ? (r.complete ? "yes" : "no") : "n/a (sampled)", r.seconds);
   std::fflush(stdout);
