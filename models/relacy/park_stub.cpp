@@ -27,6 +27,10 @@ void unpark(task* t) {
   sys::futex_wake(t->word, 1);
 }
 
+// preempt_point() yields only a goroutine; every Relacy thread is a plain
+// thread, for which it does nothing (park.hpp).
+void preempt_point() {}
+
 // A Go panic fails the Relacy execution with its message.
 [[noreturn]] void panic(const char* message) { sys::fatal("panic: %s", message); }
 
