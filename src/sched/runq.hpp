@@ -14,6 +14,7 @@
 //        publishes the slot written just before it
 //   (R2) head_ CAS release (thief/owner) ->  (A2) owner: head_ acquire load
 //        orders a thief's slot reads before the owner reuses those slots
+//        (excludes load buffering: needed in ISO C++, not in RC11; see push)
 //   (R3) owner: runnext_ exchange release  ->  thief: runnext_ CAS acquire
 //        hands a G and everything written before it was readied to the
 //        thief; the owner reads back only its own stores (thieves store null)
@@ -52,7 +53,7 @@ class run_queue {
   // Owner: puts g in runnext_ and returns the G it displaced (or null).
   G* put_next(G* g) {
     // (R3) release: publishes g to a thief's CAS in grab(). No acquire
-    // (mutate: equivalent): the displaced G we may read back was stored by
+    // (acq_rel was needless): the displaced G we may read back was stored by
     // our own earlier put (thieves only ever store null), so program order
     // already orders what was written before it.
     return runnext_.exchange(g, std::memory_order_release);
@@ -63,6 +64,10 @@ class run_queue {
   bool push(G* g) {
     // (A2) acquire: pairs with (R2); a slot freed by a thief's CAS is only
     // reused after the thief's reads of it.
+    // mutate: kept load buffering: ISO C++ allows it, RC11 forbids it.
+    // Relaxed, the thief's slot read and our reuse of the slot could form
+    // that cycle; RC11 is the model of weft::model and Relacy, so no checker
+    // here can kill the weakening. (Go's runqput uses LoadAcq too.)
     std::uint32_t h = head_.load(std::memory_order_acquire);
     std::uint32_t t = tail_.load(std::memory_order_relaxed);  // I2: ours
     if (t - h >= N) return false;
