@@ -12,9 +12,10 @@
 // Orderings (each label is named at its site):
 //   (R1) owner: tail_ release store     ->  (A1) thief: tail_ acquire load
 //        publishes the slot written just before it
-//   (R2) head_ CAS release (thief/owner) ->  (A2) owner: head_ acquire load
+//   (R2) head_ CAS release (thief/owner) ->  (A2) push: head_ acquire load
 //        orders a thief's slot reads before the owner reuses those slots
-//        (excludes load buffering: needed in ISO C++, not in RC11; see push)
+//        (excludes load buffering: needed in ISO C++, not in RC11; see push);
+//        the owner's other head_ loads write no slot and are relaxed
 //   (R3) owner: runnext_ exchange release  ->  thief: runnext_ CAS acquire
 //        hands a G and everything written before it was readied to the
 //        thief; the owner reads back only its own stores (thieves store null)
@@ -84,7 +85,12 @@ class run_queue {
   std::uint32_t take_half(G** first, G** last) {
     G* batch[N / 2];
     for (;;) {
-      std::uint32_t h = head_.load(std::memory_order_acquire);  // (A2)
+      // Relaxed (mutate: equivalent): unlike push(), we write no slot here;
+      // the slots we read are our own writes (I2), and the push() that
+      // reuses them loads head_ with (A2) again: it reads our CAS or a later
+      // one, and a CAS continues the release sequence of the thieves' CASes
+      // before it.
+      std::uint32_t h = head_.load(std::memory_order_relaxed);
       std::uint32_t t = tail_.load(std::memory_order_relaxed);
       if (t - h < N) return 0;  // no longer full
       std::uint32_t n = (t - h) / 2;
@@ -124,7 +130,9 @@ class run_queue {
   // Owner: takes the head of the ring, or null.
   G* pop_ring() {
     for (;;) {
-      std::uint32_t h = head_.load(std::memory_order_acquire);  // (A2)
+      // Relaxed (mutate: equivalent): as in take_half(), no slot is written
+      // here and the one we read is our own write (I2).
+      std::uint32_t h = head_.load(std::memory_order_relaxed);
       std::uint32_t t = tail_.load(std::memory_order_relaxed);
       if (t == h) return nullptr;
       G* g = slots_[h % N].load(std::memory_order_relaxed);
