@@ -188,7 +188,9 @@ class run_queue {
       n = n - n / 2;
       if (n == 0) {
         if (!take_next) return 0;
-        G* next = runnext_.load(std::memory_order_acquire);
+        // Relaxed (mutate: equivalent): only a guess at the G; the CAS below
+        // takes it, and its acquire is what publishes the G to us.
+        G* next = runnext_.load(std::memory_order_relaxed);
         if (next == nullptr) return 0;
         // (R3) acq_rel: takes the G published by the owner's put_next().
         if (!runnext_.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel,
