@@ -192,8 +192,10 @@ class run_queue {
         // takes it, and its acquire is what publishes the G to us.
         G* next = runnext_.load(std::memory_order_relaxed);
         if (next == nullptr) return 0;
-        // (R3) acq_rel: takes the G published by the owner's put_next().
-        if (!runnext_.compare_exchange_strong(next, nullptr, std::memory_order_acq_rel,
+        // (R3) acquire: takes the G published by the owner's put_next().
+        // No release (mutation showed acq_rel needless): the null we store
+        // publishes nothing; the owner that reads it back takes no G.
+        if (!runnext_.compare_exchange_strong(next, nullptr, std::memory_order_acquire,
                                               std::memory_order_relaxed))
           continue;
         dst->slots_[dst_tail % N].store(next, std::memory_order_relaxed);
