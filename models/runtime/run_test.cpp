@@ -143,62 +143,52 @@ TEST(RuntimeModel, MainGoroutineWritesAreVisibleAfterRun) {
   EXPECT_MODEL_OK(r);
 }
 
-// The same when run() has nothing else to synchronise with: the main
-// goroutine's M, once main returns, runs a goroutine that stays inside a
-// blocking() call past run()'s return, so run() neither waits on the done
-// futex (main is already done) nor sees that M leave (its wait for the Ms
-// times out on virtual time). Only (D1)'s acquire then orders main's write
-// before the caller's read.
-TEST(RuntimeModel, MainGoroutineWritesAreVisibleWhileAnMIsStuck) {
-  auto r = m::check(with(m::strategy::random, -1, 2000), [] {
+// What main wrote is visible to run()'s caller even when run() returns
+// while its only M is still held by a goroutine (released at the end of the
+// body): run() then neither waits on the done futex (main is already done)
+// nor sees that M leave (its wait for the Ms times out on virtual time).
+void main_write_visible_while_the_m_is_held(m::strategy s, bool inside_blocking) {
+  auto r = m::check(with(s, -1, 2000), [inside_blocking] {
     weft::sys::cell<int> result(0);
-    // Outlives the body: the stuck M reads it after the body has returned.
+    // Outlives the body: the held M reads it after the body has returned.
     static weft::sys::atomic<std::uint32_t> release{0};
     release.store(0, std::memory_order_relaxed);
     weft::config c;
     c.procs = 1;
     auto st = weft::run(c, [&] {
-      weft::go([] {
-        weft::blocking([] {
+      weft::go([inside_blocking] {
+        auto hold = [] {
           while (release.load(std::memory_order_acquire) == 0) weft::sys::futex_wait(release, 0);
-        });
+        };
+        if (inside_blocking)
+          weft::blocking(hold);
+        else
+          hold();
       });
       result.set(7);
     });
     WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
     WEFT_MODEL_ASSERT(result.get() == 7);
-    release.store(1, std::memory_order_release);  // the stuck M may now leave
+    release.store(1, std::memory_order_release);  // the held M may now leave
     weft::sys::futex_wake(release, 1);
   });
   EXPECT_MODEL_OK(r);
 }
 
-// As above, but the goroutine holding the M waits outside any blocking()
-// call, so the monitor never retakes its P and nothing else the M does
-// after main's exit (it takes no lock run() takes) orders main's write:
-// only (D1). PCT, 2000 runs: the race needs run() to fall some 50 steps
-// behind the M (main finishes before run() first reads done), which the
-// random strategy practically never does and PCT does at once (a relaxed
-// (D1) fails on the 2nd execution).
+// Held inside blocking(): the monitor retakes the P, and its sched lock
+// orders main's write too. Random, 2000 executions.
+TEST(RuntimeModel, MainGoroutineWritesAreVisibleWhileAnMIsStuck) {
+  main_write_visible_while_the_m_is_held(m::strategy::random, true);
+}
+
+// Held outside any blocking() call: the monitor never retakes the P and
+// the M takes no lock run() takes after main's exit, so only (D1) orders
+// main's write. PCT, 2000 executions: the race needs run() to fall some 50
+// steps behind the M (main finishes before run() first reads done), which
+// the random strategy practically never does and PCT does at once (a
+// relaxed (D1) fails on the 2nd execution).
 TEST(RuntimeModel, MainGoroutineWritesAreVisibleWhileAGoroutineHoldsTheOnlyP) {
-  auto r = m::check(with(m::strategy::pct, -1, 2000), [] {
-    weft::sys::cell<int> result(0);
-    static weft::sys::atomic<std::uint32_t> release{0};
-    release.store(0, std::memory_order_relaxed);
-    weft::config c;
-    c.procs = 1;
-    auto st = weft::run(c, [&] {
-      weft::go([] {
-        while (release.load(std::memory_order_acquire) == 0) weft::sys::futex_wait(release, 0);
-      });
-      result.set(7);
-    });
-    WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
-    WEFT_MODEL_ASSERT(result.get() == 7);
-    release.store(1, std::memory_order_release);
-    weft::sys::futex_wake(release, 1);
-  });
-  EXPECT_MODEL_OK(r);
+  main_write_visible_while_the_m_is_held(m::strategy::pct, false);
 }
 
 }  // namespace
