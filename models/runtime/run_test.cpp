@@ -2,6 +2,8 @@
 // Ms and its monitor are model threads; goroutine switches nest inside them.
 // Each test is a scenario, one check per strategy, and a conservation
 // assertion at the end.
+#include <chrono>
+
 #include <weft/model.hpp>
 #include <weft/weft.hpp>
 
@@ -189,6 +191,28 @@ TEST(RuntimeModel, MainGoroutineWritesAreVisibleWhileAnMIsStuck) {
 // relaxed (D1) fails on the 2nd execution).
 TEST(RuntimeModel, MainGoroutineWritesAreVisibleWhileAGoroutineHoldsTheOnlyP) {
   main_write_visible_while_the_m_is_held(m::strategy::pct, false);
+}
+
+// run() waits up to a second for its Ms and its monitor to leave (D2/D3 in
+// run.cpp); each wakes it as it goes, so with nothing left running run()
+// returns at once. Virtual time moves only when every thread waits, so a
+// missing wake shows as run() taking the whole second. PCT, 500
+// executions: without the monitor's wake it fails on the 14th, without an
+// M's on the 1st.
+TEST(RuntimeModel, RunReturnsWithoutWaitingOutItsGracePeriod) {
+  auto r = m::check(with(m::strategy::pct, -1, 500), [] {
+    auto t0 = weft::sys::clock::now();
+    weft::config c;
+    c.procs = 2;
+    auto st = weft::run(c, [] {
+      weft::chan<int> ch(0);
+      weft::go([ch] { ch.send(1); });
+      WEFT_MODEL_ASSERT(ch.recv() == 1);
+    });
+    WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
+    WEFT_MODEL_ASSERT(weft::sys::clock::now() - t0 < std::chrono::milliseconds(500));
+  });
+  EXPECT_MODEL_OK(r);
 }
 
 }  // namespace
