@@ -73,8 +73,11 @@ bool retake(runtime* rt) {
   bool pending = false;
   std::int64_t now = now_ns();
   for (processor* p : rt->ps) {
-    // (Y) seq_cst: see the file comment.
-    if (p->status.load(std::memory_order_seq_cst) != pstatus::blocking) continue;
+    // acquire: pairs with (B1) in blocking_enter (blocking_since is read
+    // next). Not seq_cst (mutate: equivalent): this load is not one of (Y)'s
+    // four; a blocking P missed here is seen by any_blocking() before the
+    // monitor sleeps.
+    if (p->status.load(std::memory_order_acquire) != pstatus::blocking) continue;
     std::int64_t since = p->blocking_since.load(std::memory_order_relaxed);
     if (now - since < std::chrono::nanoseconds(kRetake).count()) {
       pending = true;
