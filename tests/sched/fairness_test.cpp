@@ -3,9 +3,10 @@
 // goes to the back of the global queue; the global queue is polled first
 // every 61st schedule tick; after 32 consecutive runnext picks the ring's
 // head goes first; and a goroutine that has passed 4096 channel operations
-// without blocking yields at the next one (preempt_point). Each test builds the pattern that one
-// rule exists for, on one processor, and bounds the pattern so that starvation fails the test
-// (`gave_up`) instead of hanging it.
+// without blocking yields at the next one (preempt_point). Each test builds
+// the pattern that one rule exists for, on one processor, and bounds the
+// pattern so that starvation fails the test (`gave_up`) instead of hanging
+// it.
 //
 // Patterns after Go issues #13546 (Gosched starving a local goroutine) and
 // #52934 (a chain of new goroutines, each inheriting runnext, starving
