@@ -99,12 +99,15 @@ struct wait_queue {
       remove(w);
       if (w->sel) {
         std::uint32_t expected = 0;
-        // (D1) acq_rel CAS: only arbitrates between wakers that hold different
-        // channel locks; the winner's writes to the record reach the select
-        // through unpark()/park(). acq_rel rather than relaxed so a loser
-        // also sees the winner's claim ordered before its own later reads.
-        if (!w->sel->done.compare_exchange_strong(expected, 1, std::memory_order_acq_rel,
-                                                  std::memory_order_acquire))
+        // (D1) relaxed CAS (mutate showed acq_rel needless): it only
+        // arbitrates between wakers that hold different channel locks, and
+        // coherence on `done` alone lets exactly one succeed. Nothing is
+        // published through it: the winner's writes to the record reach the
+        // select through unpark()/park(); a loser reads nothing of the
+        // winner's, and its own dequeue happens before the select's cleanup
+        // through the channel lock it holds (pass 4 takes every lock, S3).
+        if (!w->sel->done.compare_exchange_strong(expected, 1, std::memory_order_relaxed,
+                                                  std::memory_order_relaxed))
           continue;
         w->sel->winner = w;
       }

@@ -34,8 +34,8 @@ struct timer_impl {
   timer_node node;
   chan<clock::time_point> ch{1};
   clock::duration period{0};  // ticker only; written under mu while disarmed
-  // Ticker only: fire re-arms while set. (A1) release in stop paths / start;
-  // (A2) acquire in ticker_fire.
+  // Ticker only: fire re-arms while set. All accesses relaxed (A1, A2): a
+  // value flag ordered by g_tlock, see ticker_fire.
   sys::atomic<bool> active{false};
   sys::mutex mu;  // T1
 };
@@ -51,10 +51,14 @@ void timer_fire(timer_node* n) {
 
 void ticker_fire(timer_node* n) {
   auto* t = static_cast<timer_impl*>(n->arg);
-  // (A2) acquire: pairs with the release store (A1) that cleared `active`
-  // before stop()'s first timer_del; a fire that starts after that call
-  // returned must see false (T2).
-  if (!t->active.load(std::memory_order_acquire)) return;
+  // (A2) relaxed (mutate showed acquire needless): a fire that starts after
+  // disarm's first timer_del returned must see false (T2), and it does by
+  // coherence: A1's store is sequenced before that timer_del takes g_tlock,
+  // and the fire started by taking g_tlock after it, so A1 happens before
+  // this load. Nothing is read on A1's behalf: a fire that sees false
+  // returns at once, and one that sees true reads only what arm()
+  // published through g_tlock.
+  if (!t->active.load(std::memory_order_relaxed)) return;
   clock::time_point now = clock::now();
   (void)t->ch.try_send(now);  // dropped if the receiver is behind, as in Go
   // Next tick on the period grid, skipping ticks already missed.
@@ -66,8 +70,8 @@ void ticker_fire(timer_node* n) {
 
 // Disarms `t` (T2); returns true if it was pending.
 bool disarm(timer_impl* t) {
-  // (A1) release: see ticker_fire.
-  t->active.store(false, std::memory_order_release);
+  // (A1) relaxed: see ticker_fire.
+  t->active.store(false, std::memory_order_relaxed);
   bool pending = timer_del(&t->node);
   if (timer_del(&t->node)) pending = true;  // a re-arm by a fire we waited out
   return pending;

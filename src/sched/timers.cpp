@@ -83,7 +83,8 @@ void heap_remove(timer_node* t) {
 }
 
 void wake_servicers() {
-  // (V1) release: pairs with the servicers' acquire load of the word.
+  // (V1) release: pairs with the monitor's acquire load of the word
+  // (timers_service_word_load), after which it reads its flags unlocked.
   g_service_word.fetch_add(1, std::memory_order_release);
   sys::futex_wake(g_service_word, INT_MAX);
 }
@@ -104,7 +105,11 @@ void wait_fire_locked(Pred firing) {
 
 void standalone_main() {
   for (;;) {
-    std::uint32_t seen = g_service_word.load(std::memory_order_acquire);  // (V1)
+    // relaxed (mutate showed acquire needless): unlike the monitor, which
+    // reads its flags after the word without a lock (V1 there), this thread
+    // reads the heap and the counts only under g_tlock; the word only makes
+    // the futex wait below return if a wake came after this load.
+    std::uint32_t seen = g_service_word.load(std::memory_order_relaxed);
     auto next = timers_run_due(sys::clock::now());
     g_tlock.lock();
     if (g_plain_timers == 0) {
