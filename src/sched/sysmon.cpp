@@ -74,9 +74,9 @@ bool retake(runtime* rt) {
   std::int64_t now = now_ns();
   for (processor* p : rt->ps) {
     // acquire: pairs with (B1) in blocking_enter (blocking_since is read
-    // next). Not seq_cst (mutate: equivalent): this load is not one of (Y)'s
-    // four; a blocking P missed here is seen by any_blocking() before the
-    // monitor sleeps.
+    // next). Not seq_cst (mutation showed it needless): this load is not one
+    // of (Y)'s four; a blocking P missed here is seen by any_blocking()
+    // before the monitor sleeps.
     if (p->status.load(std::memory_order_acquire) != pstatus::blocking) continue;
     std::int64_t since = p->blocking_since.load(std::memory_order_relaxed);
     if (now - since < std::chrono::nanoseconds(kRetake).count()) {
@@ -84,8 +84,15 @@ bool retake(runtime* rt) {
       continue;
     }
     pstatus expected = pstatus::blocking;
-    // acq_rel: the CAS decides between us and blocking_exit's CAS (B2).
-    if (p->status.compare_exchange_strong(expected, pstatus::idle, std::memory_order_acq_rel,
+    // The CAS decides between us and blocking_exit's CAS (B2). acquire: the
+    // owner may have left blocking() and entered it again since the load
+    // above, so this CAS, not that load, reads the (B1) store whose release
+    // carries the owner's last writes to p's owner-only fields. Not acq_rel
+    // (mutate showed the release half needless): nobody acquires p through
+    // this store; a losing B2 reads it only to learn p is gone (relaxed, and
+    // never touches p again), and p reaches its next owner through the
+    // sched lock (idle list) or start_machine.
+    if (p->status.compare_exchange_strong(expected, pstatus::idle, std::memory_order_acquire,
                                           std::memory_order_relaxed))
       handoff(rt, p);
   }
