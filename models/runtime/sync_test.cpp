@@ -170,6 +170,40 @@ TEST(Mutex, HandoffGoroutines) {
   scenario(sampled(m::strategy::pct, 10000), [] { mutex_handoff(true); });
 }
 
+// try_lock() after another thread's critical section: a try_lock that
+// succeeds acquires what the last unlock() published (X-A2 in mutex.cpp),
+// so it reads the holder's write (a cell race otherwise); one that fails
+// changes nothing.
+TEST(Mutex, TryLockSeesThePreviousCriticalSection) {
+  scenario(exhaustive(2), [] {
+    weft::mutex mu;
+    sys::cell<int> data(0);
+    sys::thread holder([&] {
+      mu.lock();
+      data.set(1);
+      mu.unlock();
+    });
+    bool got = false;
+    while (!got) {
+      got = mu.try_lock();
+      if (got) {
+        int v = data.get();  // 0 if we won before the holder, else 1
+        data.set(v + 10);
+        mu.unlock();
+      } else {
+        sys::spin_hint();
+      }
+    }
+    holder.join();
+    // Either order, each critical section once: main's after the holder's
+    // (11), or the holder's after main's (1).
+    int v = data.get();
+    WEFT_MODEL_ASSERT(v == 11 || v == 1);
+    WEFT_MODEL_ASSERT(mu.try_lock());
+    mu.unlock();
+  });
+}
+
 // Starvation mode, on virtual time. A holds the mutex for 2 ms three times
 // in a row, re-locking right after each unlock (a barger); W asks for it
 // while A holds it the first time. If A barges past W once, W has waited

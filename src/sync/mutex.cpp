@@ -61,12 +61,8 @@ void mutex::lock_slow(std::uint8_t reason, detail::source_location where) {
   // starvation mode: the mutex is owed to the queue head).
   if (!sys::kModel && procs() > 1) {
     for (int round = 0; round < kSpinRounds; ++round) {
-      std::uint32_t s = state_.load(std::memory_order_relaxed);
-      if (s & kStarving) break;
-      // (X-A2) acquire: as in try_lock().
-      if (!(s & kLocked) && state_.compare_exchange_weak(s, s | kLocked, std::memory_order_acquire,
-                                                         std::memory_order_relaxed))
-        return;
+      if (try_lock()) return;  // (X-A2) there
+      if (state_.load(std::memory_order_relaxed) & kStarving) break;
       for (int i = 0; i < kSpinPauses; ++i) sys::spin_hint();
     }
   }
