@@ -259,4 +259,46 @@ TEST(Mutex, StarvationModeHandsOffToOldWaiterGoroutines) {
   EXPECT_GT(cov.not_barged, 0);
 }
 
+// cond: a waiter with a predicate loop and a signaller. The signal comes
+// after the predicate is set under the mutex; the waiter must wake (a
+// deleted or misdirected wake leaves it parked: the checker reports the
+// thread still blocked) and see the write (a cell: a race otherwise).
+void cond_signal(bool goroutine, bool broadcast) {
+  on(goroutine, [goroutine, broadcast] {
+    weft::mutex mu;
+    weft::cond cv(mu);
+    sys::cell<int> ready(0);
+    const int waiters = broadcast ? 2 : 1;
+    int woke = 0;
+    workers(goroutine, waiters + 1, [&](int who) {
+      if (who == waiters) {  // the signaller
+        mu.lock();
+        ready.set(1);
+        mu.unlock();
+        if (broadcast)
+          cv.broadcast();
+        else
+          cv.signal();
+        return;
+      }
+      mu.lock();
+      while (ready.get() == 0) cv.wait();
+      ++woke;
+      mu.unlock();
+    });
+    WEFT_MODEL_ASSERT(woke == waiters);
+  });
+}
+
+TEST(Cond, SignalWakesTheWaiter) {
+  scenario(exhaustive(2), [] { cond_signal(false, false); });
+}
+TEST(Cond, BroadcastWakesEveryWaiter) {
+  scenario(exhaustive(2), [] { cond_signal(false, true); });
+}
+TEST(Cond, BroadcastWakesEveryWaiterGoroutines) {
+  // PCT, 2000 executions (see the file comment).
+  scenario(sampled(m::strategy::pct, 2000), [] { cond_signal(true, true); });
+}
+
 }  // namespace
