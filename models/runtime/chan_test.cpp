@@ -65,6 +65,64 @@ TEST(Chan, BufferedFullEdge) {
   scenario(exhaustive(2), [] { handoff(1); });
 }
 
+// try_recv() against a sender parked on an unbuffered channel: it takes the
+// value straight from the sender's record, and must wake the sender (the
+// sender stays parked forever otherwise: a lost wakeup). The receiver polls
+// a few times (each poll locks the channel: a schedule point where the
+// sender can park), then falls back to recv(); the search covers both.
+TEST(Chan, TryRecvTakesFromAParkedSender) {
+  int by_try = 0;
+  scenario(exhaustive(2), [&by_try] {
+    weft::chan<int> ch(0);
+    sys::thread s([ch] { ch.send(7); });
+    bool got = false;
+    for (int k = 0; k < 3 && !got; ++k) {
+      auto r = ch.try_recv();
+      WEFT_MODEL_ASSERT(r.status != weft::chan_status::closed);
+      if (r.status == weft::chan_status::ok) {
+        WEFT_MODEL_ASSERT(*r.value == 7);
+        got = true;
+        ++by_try;
+      }
+    }
+    if (!got) WEFT_MODEL_ASSERT(ch.recv() == 7);
+    s.join();
+    WEFT_MODEL_ASSERT(ch.try_recv().status == weft::chan_status::not_ready);  // exactly once
+  });
+  EXPECT_GT(by_try, 0);  // coverage: some try_recv met the parked sender
+}
+
+// A value left in a buffer is destroyed by whoever drops the channel's last
+// handle (C1 in chan.cpp), and its destructor must see what the sender did
+// before sending, even when the last handle is dropped on another thread
+// that never touched the channel's lock (RC1: the handle count's release
+// and acquire halves). The probe's destructor reads a cell the sender wrote.
+struct probe {
+  sys::cell<int>* seen;
+  explicit probe(sys::cell<int>* c) : seen(c) {}
+  probe(probe&& o) noexcept : seen(o.seen) { o.seen = nullptr; }
+  probe& operator=(probe&&) = delete;
+  ~probe() {
+    if (seen) WEFT_MODEL_ASSERT(seen->get() == 7);  // a data race if RC1 is too weak
+  }
+};
+
+TEST(Chan, LastHandleDestroysLeftValuesAfterTheSendersWrites) {
+  scenario(exhaustive(2), [] {
+    sys::cell<int> data(0);
+    sys::thread t;
+    {
+      weft::chan<probe> ch(1);
+      t = sys::thread([mine = ch, &data]() mutable {
+        data.set(7);
+        WEFT_MODEL_ASSERT(mine.try_send(probe(&data)) == weft::chan_status::ok);
+        mine = weft::chan<probe>();  // drop this handle: maybe the last
+      });
+    }  // drop main's handle: maybe the last
+    t.join();
+  });
+}
+
 // Capacity 2, two receivers parked on the empty edge; one sender sends
 // three values and closes. Each receiver sees an increasing subsequence;
 // together, every value once; both see the close.
