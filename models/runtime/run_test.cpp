@@ -215,4 +215,28 @@ TEST(RuntimeModel, RunReturnsWithoutWaitingOutItsGracePeriod) {
   EXPECT_MODEL_OK(r);
 }
 
+// A plain thread that finds the running runtime through weft::procs() (or
+// weft::go from outside) sees it fully built: run_main publishes it with a
+// release store and readers load it with acquire (G1 in sched.cpp). The
+// thread starts before run(), so nothing else orders the two; nprocs is a
+// cell, so a G1 too weak is a data race. Exhaustive, bound 2.
+TEST(RuntimeModel, PlainThreadSeesTheRunningRuntimeBuilt) {
+  auto r = m::check(with(m::strategy::exhaustive, 2, 0), [] {
+    weft::chan<int> seen(1);
+    // procs() is 2 (the checker's hardware_concurrency) until the runtime
+    // below, with one P, is visible.
+    weft::sys::thread t([seen] {
+      while (weft::procs() != 1) weft::sys::spin_hint();
+      seen.send(1);
+    });
+    weft::config c;
+    c.procs = 1;
+    auto st = weft::run(c, [seen] { WEFT_MODEL_ASSERT(seen.recv() == 1); });
+    WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
+    t.join();
+  });
+  EXPECT_MODEL_OK(r);
+  EXPECT_TRUE(r.complete);
+}
+
 }  // namespace

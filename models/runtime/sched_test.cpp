@@ -169,4 +169,42 @@ void exit_races_retake() {
 
 TEST(Scheduler, BlockingExitRacesRetake) { scenario(exhaustive(2), exit_races_retake); }
 
+// procs = 1: blocking calls back to back on both sides of a retake, each
+// sleeping the retake period, with a channel operation (a safe point that
+// writes the P's slice counter) between main's two. The P's status can
+// then go blocking -> running -> blocking between the monitor's load and
+// its CAS (the retake CAS must acquire the second blocking_enter's
+// release), and a goroutine that got the P by a retake can enter blocking
+// itself before main's first call returns (main's blocking_exit CAS then
+// takes the P back and must acquire that goroutine's writes). The P's
+// schedtick and slice counter are cells: a CAS too weak is a data race.
+void blocking_back_to_back() {
+  int ran = 0;
+  auto st = weft::run(procs(1), [&] {
+    weft::chan<int> done(1);
+    weft::go([&] {
+      weft::blocking([] { weft::sleep_for(20us); });
+      ++ran;
+      done.send(1);
+    });
+    weft::blocking([] { weft::sleep_for(20us); });
+    bool got = done.try_recv().status == weft::chan_status::ok;
+    weft::blocking([] { weft::sleep_for(20us); });
+    if (!got) WEFT_MODEL_ASSERT(*done.recv() == 1);
+  });
+  WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
+  WEFT_MODEL_ASSERT(ran == 1);
+}
+
+// Exhaustive with bound 2 completes (689,760 executions) but takes ~53 s
+// here, too long for CI. PCT, 5000 executions: a too weak retake CAS fails
+// on execution 22, a too weak blocking_exit CAS on execution 11.
+TEST(Scheduler, BlockingCallsBackToBackRaceTheRetakePct) {
+  scenario(sampled(m::strategy::pct, 5000), blocking_back_to_back);
+}
+// Random, 5000 executions: an unbiased second sample.
+TEST(Scheduler, BlockingCallsBackToBackRaceTheRetakeRandom) {
+  scenario(sampled(m::strategy::random, 5000), blocking_back_to_back);
+}
+
 }  // namespace

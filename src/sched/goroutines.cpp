@@ -179,7 +179,7 @@ void spawn_commit(goroutine* g, const closure_ops* ops, source_location where) {
     // As Go's newproc: the new G runs next on this P.
     g->status.store(gstatus::runnable, std::memory_order_relaxed);
     bool spilled = runq_put(rt, m->p, g, true);
-    if (rt->nprocs > 1) wakep(rt);
+    if (rt->nprocs.get() > 1) wakep(rt);
     // Back-pressure: a goroutine that spawns faster than the Ps drain
     // (its ring spilled) lets the queued goroutines run first. Without
     // preemption this is what keeps a spawning loop from holding a million

@@ -58,19 +58,19 @@ exit_status run_main(const config& cfg, void (*fn)(void*), void* arg) {
     sys::fatal("weft::run: a runtime is already running (one run() at a time)");
   auto* rt = new runtime;
   rt->cfg = cfg;
-  rt->nprocs = cfg.procs != 0 ? cfg.procs : sys::hardware_concurrency();
+  rt->nprocs.set(cfg.procs != 0 ? cfg.procs : sys::hardware_concurrency());
   if (rt->cfg.stack_size == 0) rt->cfg.stack_size = config{}.stack_size;
   if (rt->cfg.stack_size < kMinStack) rt->cfg.stack_size = kMinStack;
   if (rt->cfg.max_threads < 2)
     sys::fatal("weft::run: config.max_threads must be at least 2 (one M and the monitor)");
-  for (std::uint32_t i = 0; i < rt->nprocs; i++) {
+  for (std::uint32_t i = 0; i < rt->nprocs.get(); i++) {
     auto* p = new processor;
     p->index = i;
     p->rng = sys::random_seed() ^ (0x9e3779b97f4a7c15ULL * (i + 1));
     rt->ps.push_back(p);
   }
   // No other thread exists yet: the sched lock is not needed.
-  for (std::uint32_t i = rt->nprocs; i-- > 1;) pidle_put(rt, rt->ps[i]);
+  for (std::uint32_t i = rt->nprocs.get(); i-- > 1;) pidle_put(rt, rt->ps[i]);
   processor* p0 = rt->ps[0];
   p0->status.store(pstatus::running, std::memory_order_relaxed);
   sys::stack_install_overflow_handler(&stack_overflow_query);
@@ -141,7 +141,7 @@ namespace weft {
 
 unsigned procs() {
   detail::runtime* rt = detail::current_runtime();
-  return rt != nullptr ? rt->nprocs : sys::hardware_concurrency();
+  return rt != nullptr ? rt->nprocs.get() : sys::hardware_concurrency();
 }
 
 std::size_t num_goroutines() {

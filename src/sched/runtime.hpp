@@ -87,10 +87,14 @@ enum class pstatus : std::uint32_t { idle, running, blocking };
 struct processor {
   std::uint32_t index = 0;
   local_runq runq;
-  // Owner only:
-  std::uint32_t schedtick = 0;
-  std::uint32_t runnext_streak = 0;  // consecutive runnext picks
-  std::uint32_t slice_ops = 0;       // safe points passed by the running G
+  // Owner only. The owner changes hands through the sched lock, an M's
+  // park word (K1/K2) or the status CASes (B1, B2, retake); the two counters
+  // touched on every schedule and safe point are cells, so a handoff that
+  // fails to order one owner's writes before the next owner's is a data
+  // race under the checker.
+  sys::cell<std::uint32_t> schedtick{0};
+  std::uint32_t runnext_streak = 0;       // consecutive runnext picks
+  sys::cell<std::uint32_t> slice_ops{0};  // safe points passed by the running G
   std::uint64_t rng = 0;
   goroutine* gfree = nullptr;  // free G records
   std::uint32_t gfree_count = 0;
@@ -130,7 +134,10 @@ struct machine {
 
 struct runtime {
   config cfg;
-  std::uint32_t nprocs = 0;
+  // Written once by run_main before the runtime is published (G1 in
+  // sched.cpp), read everywhere after. A cell: a thread that reaches the
+  // runtime without happens-before (a G1 too weak) races here.
+  sys::cell<std::uint32_t> nprocs{0};
   std::vector<processor*> ps;
 
   // ---- the sched lock ---------------------------------------------------

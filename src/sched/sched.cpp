@@ -135,7 +135,7 @@ static void globq_put_batch(runtime* rt, goroutine* first, goroutine* last, std:
 static goroutine* globq_get(runtime* rt, processor* p, std::uint32_t max) {
   std::uint32_t size = rt->gq_size.load(std::memory_order_relaxed);
   if (size == 0) return nullptr;
-  std::uint32_t n = size / rt->nprocs + 1;
+  std::uint32_t n = size / rt->nprocs.get() + 1;
   if (n > size) n = size;
   if (max > 0 && n > max) n = max;
   if (n > kRunQueueSize / 2) n = kRunQueueSize / 2;
@@ -202,7 +202,7 @@ bool pidle_get_and_acquire(runtime* rt, machine* m) {
 bool runq_put(runtime* rt, processor* p, goroutine* g, bool next) {
   if (next) {
     // One P: no thief exists, so runnext needs no read-modify-write.
-    g = rt->nprocs == 1 ? p->runq.put_next_unshared(g) : p->runq.put_next(g);
+    g = rt->nprocs.get() == 1 ? p->runq.put_next_unshared(g) : p->runq.put_next(g);
     if (g == nullptr) return false;
   }
   while (!p->runq.push(g)) {
@@ -225,7 +225,7 @@ void ready(goroutine* g) {
   if (m != nullptr && m->p != nullptr && !m->in_blocking) {
     runtime* rt = m->rt;
     runq_put(rt, m->p, g, true);
-    if (rt->nprocs > 1) wakep(rt);
+    if (rt->nprocs.get() > 1) wakep(rt);
     return;
   }
   // A plain thread, the monitor, or an M without a P.
@@ -371,7 +371,7 @@ static goroutine* steal_work(machine* m) {
 static goroutine* steal_once(machine* m, bool fairness) {
   runtime* rt = m->rt;
   processor* p = m->p;
-  std::uint32_t n = rt->nprocs;
+  std::uint32_t n = rt->nprocs.get();
   const int passes = fairness ? 1 : 4;
   for (int pass = 0; pass < passes; pass++) {
     bool last = pass == passes - 1;
@@ -416,7 +416,8 @@ static goroutine* find_runnable(machine* m) {
       return nullptr;
     }
     // Fairness: the global queue every 61st tick.
-    if (p->schedtick % kGlobalPollTicks == 0 && rt->gq_size.load(std::memory_order_relaxed) != 0) {
+    if (p->schedtick.get() % kGlobalPollTicks == 0 &&
+        rt->gq_size.load(std::memory_order_relaxed) != 0) {
       rt->lock.lock();
       goroutine* g = globq_get(rt, p, 1);
       rt->lock.unlock();
@@ -439,7 +440,7 @@ static goroutine* find_runnable(machine* m) {
     // queue) would otherwise be all this P ever runs, while work sits in a
     // busy P's ring or runnext (Go issue 13546; Go escapes it by
     // preemption, which weft does not have).
-    if (rt->nprocs > 1 && (p->schedtick & 1) != 0 &&
+    if (rt->nprocs.get() > 1 && (p->schedtick.get() & 1) != 0 &&
         rt->gq_size.load(std::memory_order_relaxed) != 0) {
       g = steal_once(m, true);
       if (g != nullptr) return g;
@@ -451,8 +452,8 @@ static goroutine* find_runnable(machine* m) {
       if (g != nullptr) return g;
     }
     // Steal, if few enough Ms already spin (at most half the busy Ps).
-    if (rt->nprocs > 1) {
-      std::uint32_t busy = rt->nprocs - rt->npidle.load(std::memory_order_relaxed);
+    if (rt->nprocs.get() > 1) {
+      std::uint32_t busy = rt->nprocs.get() - rt->npidle.load(std::memory_order_relaxed);
       if (m->spinning || 2 * rt->nmspinning.load(std::memory_order_relaxed) < busy) {
         if (!m->spinning) {
           m->spinning = true;
@@ -506,8 +507,8 @@ static goroutine* find_runnable(machine* m) {
 static void goroutine_entry(void* arg);
 
 static void start_or_resume(runtime* rt, processor* p, goroutine* g) {
-  p->schedtick++;
-  p->slice_ops = 0;
+  p->schedtick.set(p->schedtick.get() + 1);
+  p->slice_ops.set(0);
   g->status.store(gstatus::running, std::memory_order_relaxed);
   if (!g->started) {
     g_take_stack(rt, p, g);
@@ -575,10 +576,11 @@ static void execute(machine* m, goroutine* g) {
 // The runnext G to hand the M to directly, or null (go through g0).
 static goroutine* direct_successor(machine* m) {
   processor* p = m->p;
-  if (p == nullptr || p->runnext_streak >= kRunnextStreak || p->schedtick % kGlobalPollTicks == 0 ||
+  if (p == nullptr || p->runnext_streak >= kRunnextStreak ||
+      p->schedtick.get() % kGlobalPollTicks == 0 ||
       m->rt->stop_flag.load(std::memory_order_relaxed) != 0)
     return nullptr;
-  goroutine* next = m->rt->nprocs == 1 ? p->runq.pop_next_unshared() : p->runq.pop_next();
+  goroutine* next = m->rt->nprocs.get() == 1 ? p->runq.pop_next_unshared() : p->runq.pop_next();
   if (next != nullptr) p->runnext_streak++;
   return next;
 }
@@ -672,7 +674,9 @@ constexpr std::uint32_t kSlice = 4096;
 void preempt_point() {
   machine* m = current_m();
   if (m == nullptr || m->curg == nullptr || m->in_blocking || m->p == nullptr) return;
-  if (++m->p->slice_ops < kSlice) return;
+  std::uint32_t ops = m->p->slice_ops.get() + 1;
+  m->p->slice_ops.set(ops);
+  if (ops < kSlice) return;
   switch_to_scheduler(m, m->curg, switch_action::yield);
 }
 

@@ -230,7 +230,7 @@ void no_report_while_blocking(unsigned procs) {
     std::thread releaser([&] {
       all_idle_seen = eventually([&] {
         rt->lock.lock();
-        bool idle = rt->npidle.load() == rt->nprocs && rt->nmblocking.load() == 1 &&
+        bool idle = rt->npidle.load() == rt->nprocs.get() && rt->nmblocking.load() == 1 &&
                     rt->nmidle + 1 == rt->mcount;
         rt->lock.unlock();
         return idle;
