@@ -92,6 +92,54 @@ TEST(Scheduler, BurstOfSpawnsAllRunPct) {
   });
 }
 
+// Three goroutines on three Ps that can only finish together: each
+// arrives at a spin barrier and spins (spin_hint: the checker does not run
+// a spinner again until a location it reads changes) until all three have
+// arrived. They must therefore all run at once, which they do only if no
+// runnable goroutine is left queued while a P is idle and its M asleep:
+// the liveness half of the spinning-M protocol. The spawns come in a
+// burst, so submitters find a spinner already counted and do not wake
+// another; a spinner that finds work must then wake a successor
+// (reset_spinning's wakep). A G left behind shows as a livelock: two
+// goroutines spinning forever, every other thread asleep.
+void spin_barrier(unsigned nprocs, bool main_blocks) {
+  auto st = weft::run(procs(nprocs), [main_blocks] {
+    weft::sys::atomic<std::uint32_t> arrived{0};
+    weft::chan<int> done(3);
+    auto barrier = [&arrived] {
+      // relaxed: a count only; the channel below orders the rest.
+      arrived.fetch_add(1, std::memory_order_relaxed);
+      while (arrived.load(std::memory_order_relaxed) < 3) weft::sys::spin_hint();
+    };
+    for (int i = 0; i < 2; ++i)
+      weft::go([barrier, done] {
+        barrier();
+        done.send(1);
+      });
+    if (main_blocks) {
+      // main is the third party, inside blocking(): its P must be retaken
+      // and handed to an M for the two goroutines to share the other Ps.
+      weft::blocking(barrier);
+    } else {
+      weft::go([barrier, done] {
+        barrier();
+        done.send(1);
+      });
+    }
+    for (int i = 0; i < (main_blocks ? 2 : 3); ++i) WEFT_MODEL_ASSERT(done.recv() == 1);
+  });
+  WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
+}
+
+TEST(Scheduler, GoroutinesThatMustRunAtOnceAllGetAPPct) {
+  // PCT, 2000 executions (see the file comment).
+  scenario(sampled(m::strategy::pct, 2000), [] { spin_barrier(3, false); });
+}
+TEST(Scheduler, GoroutinesThatMustRunAtOnceWhileMainBlocksPct) {
+  // PCT, 2000 executions (see the file comment).
+  scenario(sampled(m::strategy::pct, 2000), [] { spin_barrier(3, true); });
+}
+
 // Ms park when every goroutine sleeps and are unparked by the monitor's
 // timer fire (virtual time). Two sleepers send two values each; main gets
 // all four, in order per sender.
