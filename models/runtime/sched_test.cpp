@@ -102,42 +102,87 @@ TEST(Scheduler, BurstOfSpawnsAllRunPct) {
 // another; a spinner that finds work must then wake a successor
 // (reset_spinning's wakep). A G left behind shows as a livelock: two
 // goroutines spinning forever, every other thread asleep.
-void spin_barrier(unsigned nprocs, bool main_blocks) {
-  auto st = weft::run(procs(nprocs), [main_blocks] {
+void spin_barrier(unsigned nprocs, int goroutines, bool main_blocks) {
+  const std::uint32_t parties = static_cast<std::uint32_t>(goroutines) + (main_blocks ? 1 : 0);
+  auto st = weft::run(procs(nprocs), [=] {
     weft::sys::atomic<std::uint32_t> arrived{0};
-    weft::chan<int> done(3);
-    auto barrier = [&arrived] {
+    weft::chan<int> done(static_cast<std::size_t>(goroutines));
+    auto barrier = [&arrived, parties] {
       // relaxed: a count only; the channel below orders the rest.
       arrived.fetch_add(1, std::memory_order_relaxed);
-      while (arrived.load(std::memory_order_relaxed) < 3) weft::sys::spin_hint();
+      while (arrived.load(std::memory_order_relaxed) < parties) weft::sys::spin_hint();
     };
-    for (int i = 0; i < 2; ++i)
+    for (int i = 0; i < goroutines; ++i)
       weft::go([barrier, done] {
         barrier();
         done.send(1);
       });
-    if (main_blocks) {
-      // main is the third party, inside blocking(): its P must be retaken
-      // and handed to an M for the two goroutines to share the other Ps.
-      weft::blocking(barrier);
-    } else {
-      weft::go([barrier, done] {
-        barrier();
-        done.send(1);
-      });
-    }
-    for (int i = 0; i < (main_blocks ? 2 : 3); ++i) WEFT_MODEL_ASSERT(done.recv() == 1);
+    // main as one more party, inside blocking(): its P must be retaken (on
+    // virtual time) and handed on for the goroutines to get every P.
+    if (main_blocks) weft::blocking(barrier);
+    for (int i = 0; i < goroutines; ++i) WEFT_MODEL_ASSERT(done.recv() == 1);
   });
   WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
 }
 
 TEST(Scheduler, GoroutinesThatMustRunAtOnceAllGetAPPct) {
   // PCT, 2000 executions (see the file comment).
-  scenario(sampled(m::strategy::pct, 2000), [] { spin_barrier(3, false); });
+  scenario(sampled(m::strategy::pct, 2000), [] { spin_barrier(3, 3, false); });
 }
 TEST(Scheduler, GoroutinesThatMustRunAtOnceWhileMainBlocksPct) {
   // PCT, 2000 executions (see the file comment).
-  scenario(sampled(m::strategy::pct, 2000), [] { spin_barrier(3, true); });
+  scenario(sampled(m::strategy::pct, 2000), [] { spin_barrier(3, 3, true); });
+}
+TEST(Scheduler, GoroutinesThatMustRunAtOnceWhileMainBlocksRandom) {
+  // Random, 2000 executions.
+  scenario(sampled(m::strategy::random, 2000), [] { spin_barrier(3, 3, true); });
+}
+
+// procs = 3: the monitor retakes main's P (main sleeps inside blocking()
+// for exactly the retake period) at the instant a goroutine X spawns W and
+// G. X's first spawn starts a spinner, which steals W and, as the last
+// spinner, wakes another M only if a P is idle; X's second spawn sees that
+// spinner and wakes nobody. If the retake's handoff looked for spinners
+// before that and parks the P after, only its own wakep gets a third M
+// running G. X, W, G and main (still inside blocking()) meet at a spin
+// barrier, so a G left queued shows as a livelock.
+void handoff_races_spawns() {
+  auto st = weft::run(procs(3), [] {
+    weft::sys::atomic<std::uint32_t> flag{0}, arrived{0};
+    weft::chan<int> done(3);
+    auto barrier = [&arrived] {
+      arrived.fetch_add(1, std::memory_order_relaxed);  // a count only
+      while (arrived.load(std::memory_order_relaxed) < 4) weft::sys::spin_hint();
+    };
+    auto party = [barrier, done] {
+      barrier();
+      done.send(1);
+    };
+    weft::go([&flag, party] {
+      while (flag.load(std::memory_order_relaxed) == 0) weft::sys::spin_hint();
+      weft::go(party);  // W
+      weft::go(party);  // G
+      party();
+    });
+    weft::blocking([&] {
+      weft::sleep_for(20us);
+      flag.store(1, std::memory_order_relaxed);
+      barrier();
+    });
+    for (int i = 0; i < 3; ++i) WEFT_MODEL_ASSERT(done.recv() == 1);
+  });
+  WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
+}
+
+// PCT and random, 5000 executions each. Before the fix in find_runnable
+// (every M that parks its P re-checks the run queues), PCT failed on the
+// 62nd execution; with the fix but without handoff's last wakep, on the
+// 4th (random: the 18th).
+TEST(Scheduler, RetakeHandoffRacesSpawnsPct) {
+  scenario(sampled(m::strategy::pct, 5000), handoff_races_spawns);
+}
+TEST(Scheduler, RetakeHandoffRacesSpawnsRandom) {
+  scenario(sampled(m::strategy::random, 5000), handoff_races_spawns);
 }
 
 // Ms park when every goroutine sleeps and are unparked by the monitor's

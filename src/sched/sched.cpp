@@ -35,6 +35,12 @@
 //               (S4) seq_cst fence
 //               re-check every run queue and the global queue; if work,
 //               take an idle P back and spin again
+// Every M that gives up its P does the spinner's part, spinning or not. Go
+// re-checks only for spinners, which leaves a gap: a submitter that finds
+// every P owned wakes nobody, and an M that owns a P but did not steal
+// (it saw, perhaps stale, enough spinners) then parks its P idle beside
+// the queued G. Without preemption that G could wait for ever (the model
+// scenario Scheduler.RetakeHandoffRacesSpawns found it).
 // StoreLoad argument: (S3) and (S4) are two seq_cst fences, so one precedes
 // the other in the total order S. If (S3) is first, the spinner's re-check
 // (after S4) sees the submitted G. If (S4) is first, the submitter's reads
@@ -477,15 +483,17 @@ static goroutine* find_runnable(machine* m) {
     if (m->spinning) {
       m->spinning = false;
       rt->nmspinning.fetch_sub(1, std::memory_order_relaxed);
-      // (S4) seq_cst fence: StoreLoad between our npidle++/nmspinning--
-      // and the re-check below; pairs with (S3) in wakep(). See the essay.
-      sys::atomic_thread_fence(std::memory_order_seq_cst);
-      if (any_local_work(rt) || rt->gq_size.load(std::memory_order_relaxed) != 0) {
-        if (pidle_get_and_acquire(rt, m)) {
-          m->spinning = true;
-          rt->nmspinning.fetch_add(1, std::memory_order_relaxed);
-          continue;
-        }
+    }
+    // (S4) seq_cst fence: StoreLoad between our npidle++ (and nmspinning--)
+    // and the re-check below; pairs with (S3) in wakep(). See the essay. A
+    // non-spinning M re-checks too: it may have skipped stealing on stale
+    // spinner counts while a submitter, seeing no idle P, woke nobody.
+    sys::atomic_thread_fence(std::memory_order_seq_cst);
+    if (any_local_work(rt) || rt->gq_size.load(std::memory_order_relaxed) != 0) {
+      if (pidle_get_and_acquire(rt, m)) {
+        m->spinning = true;
+        rt->nmspinning.fetch_add(1, std::memory_order_relaxed);
+        continue;
       }
     }
     stopm(m);
