@@ -102,16 +102,21 @@ TEST(Scheduler, BurstOfSpawnsAllRunPct) {
 // another; a spinner that finds work must then wake a successor
 // (reset_spinning's wakep). A G left behind shows as a livelock: two
 // goroutines spinning forever, every other thread asleep.
+// One party's arrival at the spin barrier: it spins until all `parties`
+// have arrived. relaxed: a count only; the scenarios' channels order the
+// rest. Under the checker the spin needs no futex fallback: a spinner
+// whose reads cannot change is reported as a livelock.
+void arrive_and_wait(weft::sys::atomic<std::uint32_t>& arrived, std::uint32_t parties) {
+  arrived.fetch_add(1, std::memory_order_relaxed);
+  while (arrived.load(std::memory_order_relaxed) < parties) weft::sys::spin_hint();
+}
+
 void spin_barrier(unsigned nprocs, int goroutines, bool main_blocks) {
   const std::uint32_t parties = static_cast<std::uint32_t>(goroutines) + (main_blocks ? 1 : 0);
   auto st = weft::run(procs(nprocs), [=] {
     weft::sys::atomic<std::uint32_t> arrived{0};
     weft::chan<int> done(static_cast<std::size_t>(goroutines));
-    auto barrier = [&arrived, parties] {
-      // relaxed: a count only; the channel below orders the rest.
-      arrived.fetch_add(1, std::memory_order_relaxed);
-      while (arrived.load(std::memory_order_relaxed) < parties) weft::sys::spin_hint();
-    };
+    auto barrier = [&arrived, parties] { arrive_and_wait(arrived, parties); };
     for (int i = 0; i < goroutines; ++i)
       weft::go([barrier, done] {
         barrier();
@@ -150,15 +155,14 @@ void handoff_races_spawns() {
   auto st = weft::run(procs(3), [] {
     weft::sys::atomic<std::uint32_t> flag{0}, arrived{0};
     weft::chan<int> done(3);
-    auto barrier = [&arrived] {
-      arrived.fetch_add(1, std::memory_order_relaxed);  // a count only
-      while (arrived.load(std::memory_order_relaxed) < 4) weft::sys::spin_hint();
-    };
+    auto barrier = [&arrived] { arrive_and_wait(arrived, 4); };
     auto party = [barrier, done] {
       barrier();
       done.send(1);
     };
     weft::go([&flag, party] {
+      // relaxed: a go signal from main's blocking call below; it publishes
+      // nothing (the parties share only the barrier count).
       while (flag.load(std::memory_order_relaxed) == 0) weft::sys::spin_hint();
       weft::go(party);  // W
       weft::go(party);  // G
@@ -166,7 +170,7 @@ void handoff_races_spawns() {
     });
     weft::blocking([&] {
       weft::sleep_for(20us);
-      flag.store(1, std::memory_order_relaxed);
+      flag.store(1, std::memory_order_relaxed);  // relaxed: see X's loop above
       barrier();
     });
     for (int i = 0; i < 3; ++i) WEFT_MODEL_ASSERT(done.recv() == 1);

@@ -85,7 +85,7 @@ class run_queue {
   std::uint32_t take_half(G** first, G** last) {
     G* batch[N / 2];
     for (;;) {
-      // Relaxed (mutate: equivalent): unlike push(), we write no slot here;
+      // Relaxed (mutation showed acquire needless): unlike push(), we write no slot here;
       // the slots we read are our own writes (I2), and the push() that
       // reuses them loads head_ with (A2) again: it reads our CAS or a later
       // one, and a CAS continues the release sequence of the thieves' CASes
@@ -130,7 +130,7 @@ class run_queue {
   // Owner: takes the head of the ring, or null.
   G* pop_ring() {
     for (;;) {
-      // Relaxed (mutate: equivalent): as in take_half(), no slot is written
+      // Relaxed (mutation showed acquire needless): as in take_half(), no slot is written
       // here and the one we read is our own write (I2).
       std::uint32_t h = head_.load(std::memory_order_relaxed);
       std::uint32_t t = tail_.load(std::memory_order_relaxed);
@@ -188,7 +188,7 @@ class run_queue {
       n = n - n / 2;
       if (n == 0) {
         if (!take_next) return 0;
-        // Relaxed (mutate: equivalent): only a guess at the G; the CAS below
+        // Relaxed (mutation showed acquire needless): only a guess at the G; the CAS below
         // takes it, and its acquire is what publishes the G to us.
         G* next = runnext_.load(std::memory_order_relaxed);
         if (next == nullptr) return 0;
