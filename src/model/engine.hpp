@@ -255,6 +255,9 @@ struct engine {
   int spawn(void (*entry)(void*), void* arg, void (*drop)(void*), const char* file, unsigned line);
   // strategy.cpp
   int choose_thread(std::uint32_t enabled);
+  int choose_replayed(std::uint32_t en, int c, bool cur_en);
+  int choose_exhaustive(std::uint32_t en, int c, bool cur_en);
+  int choose_pct(std::uint32_t en);
   std::uint32_t choose_value(std::uint32_t n);
   bool advance();
   void dpor_step(int r, std::uint32_t node);

@@ -79,110 +79,128 @@ std::uint32_t engine::child_sleep(const branch& b, int r) const {
   return s;
 }
 
+// choose_thread's strategies, out of line: the random strategy's path,
+// taken at every scheduling point, then stays short (the exhaustive branch
+// record made a large frame for every caller).
+int engine::choose_replayed(std::uint32_t en, int c, bool cur_en) {
+  int r = c;
+  if (replay_pos >= replay.size()) {
+    // Past the end of a replayed prefix: keep the current thread.
+    r = cur_en ? c : lowest(en);
+  } else {
+    r = static_cast<int>(replay[replay_pos++]);
+    if (r >= kMaxThreads || !(en & bit(r)))
+      fail("nondeterminism", "replay: thread " + std::to_string(r) + " is not enabled at step " +
+                                 std::to_string(steps) +
+                                 " (the body does something the checker does not control)");
+  }
+  return r;
+}
+
+int engine::choose_exhaustive(std::uint32_t en, int c, bool cur_en) {
+  int r = c;
+  if (pos < path.size()) {
+    branch& b = path[pos];
+    if (!b.sched || b.enabled != en)
+      fail("nondeterminism",
+           "re-running a schedule prefix gave different enabled threads at step " +
+               std::to_string(steps) +
+               " (the body depends on something the checker does not control)");
+    r = b.chosen;
+    if (b.split) shard_split_seen = true;
+    // Used only if the next schedule branch is new.
+    next_sleep = b.frozen ? 0 : child_sleep(b, r);
+  } else {
+    branch b;
+    b.sched = true;
+    b.enabled = en;
+    b.cur = static_cast<std::uint8_t>(c);
+    b.cur_enabled = cur_en;
+    b.preemptions = static_cast<std::uint16_t>(preemptions);
+    std::uint32_t allowed = en;
+    if (opt.max_preemptions >= 0 && cur_en && preemptions >= opt.max_preemptions) allowed = bit(c);
+    bool full = !opt.dpor;
+    if (opt.shard_count > 1 && !shard_split_seen && popcount(allowed) > 1) {
+      shard_split_seen = true;
+      b.split = true;
+      std::uint32_t owned = 0, k = 0;
+      for (std::uint32_t m = allowed; m; m &= m - 1, ++k)
+        if (k % opt.shard_count == opt.shard_index) owned |= bit(lowest(m));
+      if (!owned) {
+        shard_empty = true;
+        owned = bit(lowest(allowed));  // run it, report nothing
+      }
+      allowed = owned;
+      full = true;
+    }
+    b.allow = allowed;
+    b.sleep = redundant ? 0 : next_sleep;
+    std::uint32_t avail = allowed & ~b.sleep;
+    if (redundant || avail == 0) {
+      redundant = true;
+      r = (allowed & bit(c)) ? c : lowest(allowed);
+      b.frozen = true;
+      b.backtrack = b.done = bit(r);
+    } else {
+      r = (avail & bit(c)) ? c : lowest(avail);
+      b.done = bit(r);
+      b.backtrack = full ? avail : bit(r);
+    }
+    b.chosen = static_cast<std::uint8_t>(r);
+    path.push_back(b);
+    next_sleep = redundant ? 0 : child_sleep(path.back(), r);
+  }
+  if (opt.dpor && !redundant) dpor_step(r, static_cast<std::uint32_t>(pos));
+  ++pos;
+  return r;
+}
+
+int engine::choose_pct(std::uint32_t en) {
+  for (std::size_t i = 0; i < pct_changes.size(); ++i) {
+    if (pct_changes[i] == steps) {
+      // The thread that would run this step drops below all others.
+      std::uint64_t best = 0;
+      int who = -1;
+      for (std::uint32_t m = en; m; m &= m - 1) {
+        int t = lowest(m);
+        if (who < 0 || threads[static_cast<unsigned>(t)].priority > best) {
+          best = threads[static_cast<unsigned>(t)].priority;
+          who = t;
+        }
+      }
+      threads[static_cast<unsigned>(who)].priority = i + 1;
+    }
+  }
+  std::uint64_t best = 0;
+  int r = -1;
+  for (std::uint32_t m = en; m; m &= m - 1) {
+    int t = lowest(m);
+    if (r < 0 || threads[static_cast<unsigned>(t)].priority > best) {
+      best = threads[static_cast<unsigned>(t)].priority;
+      r = t;
+    }
+  }
+  return r;
+}
+
 int engine::choose_thread(std::uint32_t en) {
   const int c = cur;
   const bool cur_en = (en & bit(c)) != 0;
   int r = c;
   if (replaying) {
-    if (replay_pos >= replay.size()) {
-      // Past the end of a replayed prefix: keep the current thread.
-      r = cur_en ? c : lowest(en);
-    } else {
-      r = static_cast<int>(replay[replay_pos++]);
-      if (r >= kMaxThreads || !(en & bit(r)))
-        fail("nondeterminism", "replay: thread " + std::to_string(r) + " is not enabled at step " +
-                                   std::to_string(steps) +
-                                   " (the body does something the checker does not control)");
-    }
+    r = choose_replayed(en, c, cur_en);
   } else {
     switch (opt.search) {
-      case strategy::exhaustive: {
-        if (pos < path.size()) {
-          branch& b = path[pos];
-          if (!b.sched || b.enabled != en)
-            fail("nondeterminism",
-                 "re-running a schedule prefix gave different enabled threads at step " +
-                     std::to_string(steps) +
-                     " (the body depends on something the checker does not control)");
-          r = b.chosen;
-          if (b.split) shard_split_seen = true;
-          // Used only if the next schedule branch is new.
-          next_sleep = b.frozen ? 0 : child_sleep(b, r);
-        } else {
-          branch b;
-          b.sched = true;
-          b.enabled = en;
-          b.cur = static_cast<std::uint8_t>(c);
-          b.cur_enabled = cur_en;
-          b.preemptions = static_cast<std::uint16_t>(preemptions);
-          std::uint32_t allowed = en;
-          if (opt.max_preemptions >= 0 && cur_en && preemptions >= opt.max_preemptions)
-            allowed = bit(c);
-          bool full = !opt.dpor;
-          if (opt.shard_count > 1 && !shard_split_seen && popcount(allowed) > 1) {
-            shard_split_seen = true;
-            b.split = true;
-            std::uint32_t owned = 0, k = 0;
-            for (std::uint32_t m = allowed; m; m &= m - 1, ++k)
-              if (k % opt.shard_count == opt.shard_index) owned |= bit(lowest(m));
-            if (!owned) {
-              shard_empty = true;
-              owned = bit(lowest(allowed));  // run it, report nothing
-            }
-            allowed = owned;
-            full = true;
-          }
-          b.allow = allowed;
-          b.sleep = redundant ? 0 : next_sleep;
-          std::uint32_t avail = allowed & ~b.sleep;
-          if (redundant || avail == 0) {
-            redundant = true;
-            r = (allowed & bit(c)) ? c : lowest(allowed);
-            b.frozen = true;
-            b.backtrack = b.done = bit(r);
-          } else {
-            r = (avail & bit(c)) ? c : lowest(avail);
-            b.done = bit(r);
-            b.backtrack = full ? avail : bit(r);
-          }
-          b.chosen = static_cast<std::uint8_t>(r);
-          path.push_back(b);
-          next_sleep = redundant ? 0 : child_sleep(path.back(), r);
-        }
-        if (opt.dpor && !redundant) dpor_step(r, static_cast<std::uint32_t>(pos));
-        ++pos;
+      case strategy::exhaustive:
+        r = choose_exhaustive(en, c, cur_en);
         break;
-      }
       case strategy::random:
-        r = nth_bit(en, below(random(), popcount(en)));
+        // One enabled thread: no draw (the log still records the step).
+        r = (en & (en - 1)) == 0 ? lowest(en) : nth_bit(en, below(random(), popcount(en)));
         break;
-      case strategy::pct: {
-        for (std::size_t i = 0; i < pct_changes.size(); ++i) {
-          if (pct_changes[i] == steps) {
-            // The thread that would run this step drops below all others.
-            std::uint64_t best = 0;
-            int who = -1;
-            for (std::uint32_t m = en; m; m &= m - 1) {
-              int t = lowest(m);
-              if (who < 0 || threads[static_cast<unsigned>(t)].priority > best) {
-                best = threads[static_cast<unsigned>(t)].priority;
-                who = t;
-              }
-            }
-            threads[static_cast<unsigned>(who)].priority = i + 1;
-          }
-        }
-        std::uint64_t best = 0;
-        r = -1;
-        for (std::uint32_t m = en; m; m &= m - 1) {
-          int t = lowest(m);
-          if (r < 0 || threads[static_cast<unsigned>(t)].priority > best) {
-            best = threads[static_cast<unsigned>(t)].priority;
-            r = t;
-          }
-        }
+      case strategy::pct:
+        r = choose_pct(en);
         break;
-      }
       case strategy::fuzz: {
         std::uint32_t n = popcount(en);
         std::uint32_t k = 0;
