@@ -254,7 +254,8 @@ void write_all(const char* buf, std::size_t n) {
 
 void on_fault(int sig, siginfo_t* info, void* ucontext) {
   int saved_errno = errno;
-  stack_overflow_hook hook = overflow_hook.load(std::memory_order_acquire);
+  // (H1) relaxed: see stack_install_overflow_handler.
+  stack_overflow_hook hook = overflow_hook.load(std::memory_order_relaxed);
   std::uint64_t gid = 0;
   std::size_t size = 0;
   if (hook != nullptr && hook(info->si_addr, &gid, &size)) {
@@ -295,10 +296,16 @@ void on_fault(int sig, siginfo_t* info, void* ucontext) {
 }  // namespace
 
 void stack_install_overflow_handler(stack_overflow_hook hook) {
-  // (H1) release: the hook is visible to a handler that sees it (acquire in
-  // on_fault).
-  overflow_hook.store(hook, std::memory_order_release);
-  if (handler_installed.exchange(true, std::memory_order_acq_rel)) return;
+  // (H1) relaxed (was release/acquire; mutation showed it needless, and
+  // this is why): the hook is code, so the pointer publishes no data. A
+  // fault the hook can claim happens on this thread or on an M started
+  // after this store (thread creation orders it). A fault elsewhere may
+  // read null: it is then not a goroutine's overflow, the right answer.
+  overflow_hook.store(hook, std::memory_order_relaxed);
+  // Relaxed: only elects the caller that installs the handler; a caller that
+  // loses reads nothing the winner wrote (prev_segv/prev_bus are read by the
+  // handler, which sigaction itself makes run after they are written).
+  if (handler_installed.exchange(true, std::memory_order_relaxed)) return;
   struct sigaction sa;
   std::memset(&sa, 0, sizeof(sa));
   sa.sa_sigaction = on_fault;
