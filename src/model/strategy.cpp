@@ -156,31 +156,24 @@ int engine::choose_exhaustive(std::uint32_t en, int c, bool cur_en) {
 }
 
 int engine::choose_pct(std::uint32_t en) {
-  for (std::size_t i = 0; i < pct_changes.size(); ++i) {
-    if (pct_changes[i] == steps) {
-      // The thread that would run this step drops below all others.
-      std::uint64_t best = 0;
-      int who = -1;
-      for (std::uint32_t m = en; m; m &= m - 1) {
-        int t = lowest(m);
-        if (who < 0 || threads[static_cast<unsigned>(t)].priority > best) {
-          best = threads[static_cast<unsigned>(t)].priority;
-          who = t;
-        }
+  // The enabled thread with the highest priority.
+  auto highest = [&] {
+    std::uint64_t best = 0;
+    int who = -1;
+    for (std::uint32_t m = en; m; m &= m - 1) {
+      int t = lowest(m);
+      if (who < 0 || threads[static_cast<unsigned>(t)].priority > best) {
+        best = threads[static_cast<unsigned>(t)].priority;
+        who = t;
       }
-      threads[static_cast<unsigned>(who)].priority = i + 1;
     }
-  }
-  std::uint64_t best = 0;
-  int r = -1;
-  for (std::uint32_t m = en; m; m &= m - 1) {
-    int t = lowest(m);
-    if (r < 0 || threads[static_cast<unsigned>(t)].priority > best) {
-      best = threads[static_cast<unsigned>(t)].priority;
-      r = t;
-    }
-  }
-  return r;
+    return who;
+  };
+  for (std::size_t i = 0; i < pct_changes.size(); ++i)
+    // At a change point, the thread that would run this step drops below
+    // all others.
+    if (pct_changes[i] == steps) threads[static_cast<unsigned>(highest())].priority = i + 1;
+  return highest();
 }
 
 int engine::choose_thread(std::uint32_t en) {
