@@ -6,9 +6,10 @@
 // package (src/sync/*.cpp) and channels only call current_task(), park(),
 // unpark() and preempt_point(), declared in park.hpp, so these tests link
 // the production sources against park_stub.cpp instead. Every Relacy thread
-// is a *plain thread* task, and park_stub.cpp restates park.cpp's plain-thread path (word := 0,
-// commit, wait on the futex word until it is 1 / store 1 release, wake): the
-// production sync code under test is unchanged; the stub is test scaffolding.
+// is a *plain thread* task, and park_stub.cpp restates park.cpp's
+// plain-thread path (word := 0, commit, wait on the futex word until it is
+// 1 / store 1 release, wake): the production sync code under test is
+// unchanged; the stub is test scaffolding.
 #pragma once
 
 #include "harness.hpp"

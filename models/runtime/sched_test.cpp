@@ -92,6 +92,15 @@ TEST(Scheduler, BurstOfSpawnsAllRunPct) {
   });
 }
 
+// One party's arrival at the spin barrier: it spins until all `parties`
+// have arrived. relaxed: a count only; the scenarios' channels order the
+// rest. Under the checker the spin needs no futex fallback: a spinner
+// whose reads cannot change is reported as a livelock.
+void arrive_and_wait(weft::sys::atomic<std::uint32_t>& arrived, std::uint32_t parties) {
+  arrived.fetch_add(1, std::memory_order_relaxed);
+  while (arrived.load(std::memory_order_relaxed) < parties) weft::sys::spin_hint();
+}
+
 // Three goroutines on three Ps that can only finish together: each
 // arrives at a spin barrier and spins (spin_hint: the checker does not run
 // a spinner again until a location it reads changes) until all three have
@@ -102,15 +111,6 @@ TEST(Scheduler, BurstOfSpawnsAllRunPct) {
 // another; a spinner that finds work must then wake a successor
 // (reset_spinning's wakep). A G left behind shows as a livelock: two
 // goroutines spinning forever, every other thread asleep.
-// One party's arrival at the spin barrier: it spins until all `parties`
-// have arrived. relaxed: a count only; the scenarios' channels order the
-// rest. Under the checker the spin needs no futex fallback: a spinner
-// whose reads cannot change is reported as a livelock.
-void arrive_and_wait(weft::sys::atomic<std::uint32_t>& arrived, std::uint32_t parties) {
-  arrived.fetch_add(1, std::memory_order_relaxed);
-  while (arrived.load(std::memory_order_relaxed) < parties) weft::sys::spin_hint();
-}
-
 void spin_barrier(unsigned nprocs, int goroutines, bool main_blocks) {
   const std::uint32_t parties = static_cast<std::uint32_t>(goroutines) + (main_blocks ? 1 : 0);
   auto st = weft::run(procs(nprocs), [=] {

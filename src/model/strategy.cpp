@@ -83,17 +83,13 @@ std::uint32_t engine::child_sleep(const branch& b, int r) const {
 // taken at every scheduling point, then stays short (the exhaustive branch
 // record made a large frame for every caller).
 int engine::choose_replayed(std::uint32_t en, int c, bool cur_en) {
-  int r = c;
-  if (replay_pos >= replay.size()) {
-    // Past the end of a replayed prefix: keep the current thread.
-    r = cur_en ? c : lowest(en);
-  } else {
-    r = static_cast<int>(replay[replay_pos++]);
-    if (r >= kMaxThreads || !(en & bit(r)))
-      fail("nondeterminism", "replay: thread " + std::to_string(r) + " is not enabled at step " +
-                                 std::to_string(steps) +
-                                 " (the body does something the checker does not control)");
-  }
+  // Past the end of a replayed prefix: keep the current thread.
+  if (replay_pos >= replay.size()) return cur_en ? c : lowest(en);
+  int r = static_cast<int>(replay[replay_pos++]);
+  if (r >= kMaxThreads || !(en & bit(r)))
+    fail("nondeterminism", "replay: thread " + std::to_string(r) + " is not enabled at step " +
+                               std::to_string(steps) +
+                               " (the body does something the checker does not control)");
   return r;
 }
 

@@ -85,11 +85,11 @@ class run_queue {
   std::uint32_t take_half(G** first, G** last) {
     G* batch[N / 2];
     for (;;) {
-      // Relaxed (mutation showed acquire needless): unlike push(), we write no slot here;
-      // the slots we read are our own writes (I2), and the push() that
-      // reuses them loads head_ with (A2) again: it reads our CAS or a later
-      // one, and a CAS continues the release sequence of the thieves' CASes
-      // before it.
+      // Relaxed (mutation showed acquire needless): unlike push(), we write
+      // no slot here; the slots we read are our own writes (I2), and the
+      // push() that reuses them loads head_ with (A2) again: it reads our
+      // CAS or a later one, and a CAS continues the release sequence of the
+      // thieves' CASes before it.
       std::uint32_t h = head_.load(std::memory_order_relaxed);
       std::uint32_t t = tail_.load(std::memory_order_relaxed);
       if (t - h < N) return 0;  // no longer full
@@ -130,8 +130,8 @@ class run_queue {
   // Owner: takes the head of the ring, or null.
   G* pop_ring() {
     for (;;) {
-      // Relaxed (mutation showed acquire needless): as in take_half(), no slot is written
-      // here and the one we read is our own write (I2).
+      // Relaxed (mutation showed acquire needless): as in take_half(), no
+      // slot is written here and the one we read is our own write (I2).
       std::uint32_t h = head_.load(std::memory_order_relaxed);
       std::uint32_t t = tail_.load(std::memory_order_relaxed);
       if (t == h) return nullptr;
@@ -188,8 +188,9 @@ class run_queue {
       n = n - n / 2;
       if (n == 0) {
         if (!take_next) return 0;
-        // Relaxed (mutation showed acquire needless): only a guess at the G; the CAS below
-        // takes it, and its acquire is what publishes the G to us.
+        // Relaxed (mutation showed acquire needless): only a guess at the G;
+        // the CAS below takes it, and its acquire is what publishes the G to
+        // us.
         G* next = runnext_.load(std::memory_order_relaxed);
         if (next == nullptr) return 0;
         // (R3) acquire: takes the G published by the owner's put_next().
