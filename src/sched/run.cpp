@@ -37,6 +37,7 @@ constexpr std::size_t kMinStack = 16 * 1024;
 
 void destroy_runtime(runtime* rt) {
   g_release_all(rt);
+  globq_free_blocks(rt);
   for (processor* p : rt->ps) {
     while (p->nstacks > 0) sys::stack_free(p->stacks[--p->nstacks]);
     delete p;

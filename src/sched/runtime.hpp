@@ -132,6 +132,15 @@ struct machine {
   bool in_blocking = false;      // owner
 };
 
+// A block of the global run queue: g[head, tail) are queued, oldest first.
+struct gq_block {
+  static constexpr std::uint32_t kSize = sys::kModel ? 4 : 254;
+  gq_block* next = nullptr;
+  std::uint32_t head = 0;
+  std::uint32_t tail = 0;
+  goroutine* g[kSize];
+};
+
 struct runtime {
   config cfg;
   // Written once by run_main before the runtime is published (G1 in
@@ -146,8 +155,11 @@ struct runtime {
   // thread's futex is not required to be outside it (futex_wake is cheap
   // and never blocks), but a goroutine is never parked while holding it.
   sys::mutex lock;
-  goroutine* gq_head = nullptr;  // lock
-  goroutine* gq_tail = nullptr;  // lock
+  // The global run queue: a FIFO of blocks of G pointers (sched.cpp,
+  // "The global run queue"). All three under lock.
+  gq_block* gq_first = nullptr;
+  gq_block* gq_last = nullptr;
+  gq_block* gq_spare = nullptr;  // one emptied block kept for reuse
   // Written under lock, read without it as a hint (relaxed): a stale zero is
   // corrected by the re-check under lock before an M sleeps.
   sys::atomic<std::uint32_t> gq_size{0};
@@ -221,6 +233,7 @@ void wakep(runtime* rt);
 bool pidle_get_and_acquire(runtime* rt, machine* m);
 void pidle_put(runtime* rt, processor* p);      // sched lock held
 void globq_put_one(runtime* rt, goroutine* g);  // takes the sched lock
+void globq_free_blocks(runtime* rt);            // the runtime is being destroyed
 
 // ---- goroutine records (goroutines.cpp) ------------------------------------------
 goroutine* g_alloc(runtime* rt, processor* p);

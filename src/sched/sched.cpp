@@ -125,14 +125,61 @@ const bool g_reset_registered = (sys::model_at_execution_start(&reset_globals), 
 #endif
 
 // ---- the global run queue (sched lock held) ----------------------------------
+//
+// A FIFO of blocks of G pointers, not a list linked through the Gs: moving a
+// batch into a P's ring then reads only the blocks. A linked list made that
+// batch one cache miss per G, each waiting for the last (a G's record is cold
+// when the queue is long, as in skynet); here the Gs moved are prefetched,
+// so their misses overlap.
 
-static void globq_put_batch(runtime* rt, goroutine* first, goroutine* last, std::uint32_t n) {
-  last->next = nullptr;
-  if (rt->gq_tail != nullptr)
-    rt->gq_tail->next = first;
+static gq_block* gq_new_block(runtime* rt) {
+  gq_block* b = rt->gq_spare;
+  if (b != nullptr) {
+    rt->gq_spare = nullptr;
+  } else {
+    b = new (std::nothrow) gq_block;
+    if (b == nullptr) sys::fatal("weft: out of memory growing the global run queue");
+  }
+  b->next = nullptr;
+  b->head = b->tail = 0;
+  return b;
+}
+
+static void globq_push(runtime* rt, goroutine* g) {
+  gq_block* b = rt->gq_last;
+  if (b == nullptr || b->tail == gq_block::kSize) {
+    gq_block* nb = gq_new_block(rt);
+    if (b == nullptr)
+      rt->gq_first = nb;
+    else
+      b->next = nb;
+    rt->gq_last = b = nb;
+  }
+  b->g[b->tail++] = g;
+}
+
+// The oldest G; REQUIRES a non-empty queue.
+static goroutine* globq_peek(runtime* rt) { return rt->gq_first->g[rt->gq_first->head]; }
+
+static void globq_drop_first(runtime* rt) {
+  gq_block* b = rt->gq_first;
+  if (++b->head < b->tail) return;
+  rt->gq_first = b->next;
+  if (rt->gq_first == nullptr) rt->gq_last = nullptr;
+  if (rt->gq_spare == nullptr)
+    rt->gq_spare = b;
   else
-    rt->gq_head = first;
-  rt->gq_tail = last;
+    delete b;
+}
+
+// Queues the n Gs linked through G::next from `first`.
+static void globq_put_batch(runtime* rt, goroutine* first, std::uint32_t n) {
+  goroutine* g = first;
+  for (std::uint32_t i = 0; i < n; i++) {
+    goroutine* next = g->next;
+    globq_push(rt, g);
+    g = next;
+  }
   rt->gq_size.store(rt->gq_size.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 
@@ -145,30 +192,36 @@ static goroutine* globq_get(runtime* rt, processor* p, std::uint32_t max) {
   if (n > size) n = size;
   if (max > 0 && n > max) n = max;
   if (n > kRunQueueSize / 2) n = kRunQueueSize / 2;
-  rt->gq_size.store(size - n, std::memory_order_relaxed);
-  goroutine* g = rt->gq_head;
-  rt->gq_head = g->next;
-  for (std::uint32_t i = 1; i < n; i++) {
-    goroutine* x = rt->gq_head;
-    rt->gq_head = x->next;
+  goroutine* g = globq_peek(rt);
+  globq_drop_first(rt);
+  std::uint32_t taken = 1;
+  for (; taken < n; taken++) {
+    goroutine* x = globq_peek(rt);
     // n <= kRunQueueSize / 2 and the ring is checked empty by callers
-    // before they reach for the global queue, except at the 61st tick.
-    if (!p->runq.push(x)) {
-      // The ring is full (61st tick with a busy ring): give the rest back.
-      x->next = rt->gq_head;
-      rt->gq_head = x;
-      rt->gq_size.store(rt->gq_size.load(std::memory_order_relaxed) + (n - i),
-                        std::memory_order_relaxed);
-      break;
-    }
+    // before they reach for the global queue, except at the 61st tick,
+    // when a busy ring may fill: the rest then stays here.
+    if (!p->runq.push(x)) break;
+    globq_drop_first(rt);
+    __builtin_prefetch(x);
   }
-  if (rt->gq_head == nullptr) rt->gq_tail = nullptr;
+  rt->gq_size.store(size - taken, std::memory_order_relaxed);
   return g;
+}
+
+void globq_free_blocks(runtime* rt) {
+  while (rt->gq_first != nullptr) {
+    gq_block* b = rt->gq_first;
+    rt->gq_first = b->next;
+    delete b;
+  }
+  rt->gq_last = nullptr;
+  delete rt->gq_spare;
+  rt->gq_spare = nullptr;
 }
 
 void globq_put_one(runtime* rt, goroutine* g) {
   rt->lock.lock();
-  globq_put_batch(rt, g, g, 1);
+  globq_put_batch(rt, g, 1);
   rt->lock.unlock();
 }
 
@@ -218,7 +271,7 @@ bool runq_put(runtime* rt, processor* p, goroutine* g, bool next) {
     if (n == 0) continue;  // a thief made room
     last->next = g;
     rt->lock.lock();
-    globq_put_batch(rt, first, g, n + 1);
+    globq_put_batch(rt, first, n + 1);
     rt->lock.unlock();
     return true;
   }
@@ -237,7 +290,7 @@ void ready(goroutine* g) {
   // A plain thread, the monitor, or an M without a P.
   runtime* rt = g->rt;
   rt->lock.lock();
-  globq_put_batch(rt, g, g, 1);
+  globq_put_batch(rt, g, 1);
   rt->ext_wakes.fetch_add(1, std::memory_order_relaxed);  // cancels a deadlock suspicion
   rt->lock.unlock();
   wakep(rt);

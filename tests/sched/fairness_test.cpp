@@ -95,6 +95,69 @@ TEST(Scheduler, YieldFairnessManyBusyGoroutinesProcs2) {
   EXPECT_FALSE(gave_up.load());
 }
 
+// Many more yielders than a block of the global queue holds (254 Gs), so
+// the queue grows and drains across block edges. Once every goroutine has
+// started, each round of yields passes through the queue in FIFO order:
+// between two runs of one goroutine every other one runs once, give or take
+// a ring's batch. A G lost at a block edge never finishes (main gives up
+// waiting); one queued a block out of order runs again too soon.
+TEST(Scheduler, YieldersCrossGlobalQueueBlocksInFifoOrder) {
+  constexpr int kG = 1000;
+  constexpr int kRounds = 5;
+  long events = 0;
+  int started = 0;
+  int finished = 0;
+  long too_soon = 0;
+  auto st = weft::run(procs_config(1), [&] {
+    for (int me = 0; me < kG; me++) {
+      weft::go([&] {
+        started++;
+        while (started < kG) weft::yield();
+        long last = -1;
+        for (int r = 0; r < kRounds; r++) {
+          long seq = events++;
+          // Every other G runs once in between, less what the 61st-tick
+          // poll of the global queue lets a G overtake: at most the ring's
+          // batch from the queue (128 Gs).
+          if (last >= 0 && seq - last < kG - 200) too_soon++;
+          last = seq;
+          weft::yield();
+        }
+        finished++;
+      });
+    }
+    // Main yields with them: each of its turns is one round of all.
+    for (int turn = 0; finished < kG && turn < 1000; turn++) weft::yield();
+  });
+  EXPECT_EQ(st, weft::exit_status::ok);
+  EXPECT_EQ(finished, kG) << "goroutines lost in the global queue";
+  EXPECT_EQ(events, long{kG} * kRounds);
+  EXPECT_EQ(too_soon, 0);
+}
+
+// The same on two processors: every yield comes back exactly once.
+TEST(Scheduler, YieldersCrossGlobalQueueBlocksProcs2) {
+  constexpr int kG = 1000;
+  constexpr int kRounds = 5;
+  std::atomic<long> runs{0};
+  auto st = weft::run(procs_config(2), [&] {
+    weft::wait_group wg;
+    wg.add(kG);
+    for (int me = 0; me < kG; me++) {
+      weft::go([&] {
+        for (int r = 0; r < kRounds; r++) {
+          runs.fetch_add(1);
+          weft::yield();
+        }
+        wg.done();
+      });
+    }
+    wg.wait();
+  });
+  EXPECT_EQ(st, weft::exit_status::ok);
+  EXPECT_EQ(runs.load(), long{kG} * kRounds);
+}
+
 // Go #13546: goroutines that busy-wait (no yield: each holds its processor)
 // while main loops on yield(). Main spawns S1 then S2, so S2 runs on main's
 // P and S1 waits in that P's ring for the other P to steal it. The other P
