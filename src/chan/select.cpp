@@ -5,6 +5,9 @@
 //      permutations, so every ready case is equally likely to win), and sort
 //      their channels into a deduplicated lock order (chan_lock_before:
 //      by address; by creation number under the checker);
+//   1b. with two or more cases, poll them in poll order, locking one
+//      channel at a time; the first that can complete does so, done (see
+//      select_run for why this is still Go's select);
 //   2. lock every channel in lock order (a global order, so two selects and
 //      any number of single-channel operations cannot deadlock), then poll
 //      the cases in poll order; the first that can complete does so, we
@@ -48,14 +51,25 @@ namespace {
 // a shuffle. Under the checker random_below is a choice it explores.
 constexpr sys::tls_slot kSelectRandomSlot = sys::tls_slot::user0;
 
-std::uint32_t random_below(std::uint32_t n) noexcept {
-  auto state =
-      static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(sys::tls_get(kSelectRandomSlot)));
-  if (state == 0) state = sys::random_seed() | 1;
-  std::uint32_t r = sys::random_below(state, n);
-  sys::tls_set(kSelectRandomSlot, reinterpret_cast<void*>(static_cast<std::uintptr_t>(state)));
-  return r;
-}
+// One select's draws: the state is read from the slot once and written
+// back once.
+class poll_random {
+ public:
+  poll_random() noexcept
+      : state_(static_cast<std::uint64_t>(
+            reinterpret_cast<std::uintptr_t>(sys::tls_get(kSelectRandomSlot)))) {
+    if (state_ == 0) state_ = sys::random_seed() | 1;
+  }
+  ~poll_random() {
+    sys::tls_set(kSelectRandomSlot, reinterpret_cast<void*>(static_cast<std::uintptr_t>(state_)));
+  }
+  poll_random(const poll_random&) = delete;
+  poll_random& operator=(const poll_random&) = delete;
+  std::uint32_t below(std::uint32_t n) noexcept { return sys::random_below(state_, n); }
+
+ private:
+  std::uint64_t state_;
+};
 
 // Small arrays on the stack, large selects spill to the heap. The storage
 // is left uninitialized (T is trivially destructible): select writes each
@@ -98,6 +112,42 @@ bool unlock_all_commit(void* p) {
   return true;
 }
 
+enum class poll_result { not_ready, done, send_on_closed };
+
+// Tries to complete case k now. REQUIRES(k.c->lock). On `done`, *wake is
+// the partner to unpark once the caller has unlocked (or null) and *ok
+// whether a value moved (false: a receive from a closed channel).
+poll_result poll_case(select_case_raw& k, task** wake, bool* ok) {
+  chan_core* c = k.c;
+  *wake = nullptr;
+  *ok = true;
+  if (k.is_send) {
+    if (c->closed) return poll_result::send_on_closed;
+    if (chan_waiter* r = c->recvq.dequeue()) {
+      *wake = chan_core::hand_to_receiver(r, c->ops, k.elem);
+      return poll_result::done;
+    }
+    if (c->count < c->cap) {
+      c->buf_put(k.elem);
+      return poll_result::done;
+    }
+    return poll_result::not_ready;
+  }
+  if (chan_waiter* s = c->sendq.dequeue()) {
+    *wake = c->take_from_sender(s, k.elem);
+    return poll_result::done;
+  }
+  if (c->count > 0) {
+    c->buf_take(k.elem);
+    return poll_result::done;
+  }
+  if (c->closed) {
+    *ok = false;
+    return poll_result::done;
+  }
+  return poll_result::not_ready;
+}
+
 }  // namespace
 
 void select_block_forever(source_location where) {
@@ -112,15 +162,44 @@ select_outcome select_run(select_case_raw* cases, int n, bool has_default, sourc
   scratch<int> poll(n);
   scratch<chan_core*> order(n);
   int live = 0;
-  for (int i = 0; i < n; ++i) {
-    if (!cases[i].c) continue;
-    int j = static_cast<int>(random_below(static_cast<std::uint32_t>(live + 1)));
-    if (j != live) poll[live] = poll[j];
-    poll[j] = i;
-    order[live] = cases[i].c;
-    ++live;
+  {
+    poll_random rnd;
+    for (int i = 0; i < n; ++i) {
+      if (!cases[i].c) continue;
+      int j = static_cast<int>(rnd.below(static_cast<std::uint32_t>(live + 1)));
+      if (j != live) poll[live] = poll[j];
+      poll[j] = i;
+      order[live] = cases[i].c;
+      ++live;
+    }
   }
   if (live == 0 && has_default) return {-1, false};
+  task* wake = nullptr;
+  bool ok = true;
+
+  // Pass 1b, with two or more cases: poll them in poll order, one channel
+  // lock at a time; the first that completes wins. Each lock is a moment at
+  // which that case was ready, and the first ready case of a uniform
+  // permutation is uniform over the ready ones, so this is a select Go
+  // could have made. A select that polls nothing ready goes on to pass 2,
+  // which looks at every case under every lock at once before it returns
+  // the default or parks: "nothing ready" needs that single moment. This
+  // saves the locks of the other channels when a case is ready (select_2:
+  // one lock pair instead of two) and costs a blocking select one more
+  // lock pair per case.
+  if (live > 1) {
+    for (int p = 0; p < live; ++p) {
+      select_case_raw& k = cases[poll[p]];
+      k.c->lock.lock();
+      poll_result r = poll_case(k, &wake, &ok);
+      k.c->lock.unlock();
+      if (r == poll_result::send_on_closed) panic("send on closed channel");
+      if (r == poll_result::done) {
+        if (wake != nullptr) unpark(wake);
+        return {poll[p], ok};
+      }
+    }
+  }
   std::sort(order.data(), order.data() + live, chan_lock_before);
   const int locks = static_cast<int>(std::unique(order.data(), order.data() + live) - order.data());
 
@@ -131,40 +210,12 @@ select_outcome select_run(select_case_raw* cases, int n, bool has_default, sourc
   };
   for (int p = 0; p < live; ++p) {
     const int i = poll[p];
-    chan_core* c = cases[i].c;
-    if (cases[i].is_send) {
-      if (c->closed) {
-        unlock_all();
-        panic("send on closed channel");
-      }
-      if (chan_waiter* r = c->recvq.dequeue()) {
-        task* t = chan_core::hand_to_receiver(r, c->ops, cases[i].elem);
-        unlock_all();
-        unpark(t);
-        return {i, true};
-      }
-      if (c->count < c->cap) {
-        c->buf_put(cases[i].elem);
-        unlock_all();
-        return {i, true};
-      }
-    } else {
-      if (chan_waiter* s = c->sendq.dequeue()) {
-        task* t = c->take_from_sender(s, cases[i].elem);
-        unlock_all();
-        unpark(t);
-        return {i, true};
-      }
-      if (c->count > 0) {
-        c->buf_take(cases[i].elem);
-        unlock_all();
-        return {i, true};
-      }
-      if (c->closed) {
-        unlock_all();
-        return {i, false};
-      }
-    }
+    poll_result r = poll_case(cases[i], &wake, &ok);
+    if (r == poll_result::not_ready) continue;
+    unlock_all();
+    if (r == poll_result::send_on_closed) panic("send on closed channel");
+    if (wake != nullptr) unpark(wake);
+    return {i, ok};
   }
   if (has_default) {
     unlock_all();
