@@ -113,7 +113,7 @@ void g_free(runtime* rt, processor* p, goroutine* g) {
       sys::stack_free(g->stk);
     g->stk = sys::stack{};
   }
-  rt->ngoroutines.fetch_sub(1, std::memory_order_relaxed);
+  p_count_goroutines(p, -1);
   g->next = p->gfree;
   p->gfree = g;
   if (++p->gfree_count > kGfreeLocalMax) {
@@ -173,9 +173,9 @@ void spawn_commit(goroutine* g, const closure_ops* ops, source_location where) {
   g->ops = ops;
   g->where = where;
   runtime* rt = current_runtime();
-  rt->ngoroutines.fetch_add(1, std::memory_order_relaxed);
   machine* m = current_m();
   if (m != nullptr && m->curg != nullptr && !m->in_blocking && m->p != nullptr) {
+    p_count_goroutines(m->p, 1);
     // As Go's newproc: the new G runs next on this P.
     g->status.store(gstatus::runnable, std::memory_order_relaxed);
     bool spilled = runq_put(rt, m->p, g, true);
@@ -187,6 +187,7 @@ void spawn_commit(goroutine* g, const closure_ops* ops, source_location where) {
     if (spilled) switch_to_scheduler(m, m->curg, switch_action::yield);
     return;
   }
+  rt->ngoroutines.fetch_add(1, std::memory_order_relaxed);
   ready(g);
 }
 

@@ -71,6 +71,7 @@ exit_status run_main(const config& cfg, void (*fn)(void*), void* arg) {
     rt->ps.push_back(p);
   }
   // No other thread exists yet: the sched lock is not needed.
+  globq_init(rt);
   for (std::uint32_t i = rt->nprocs.get(); i-- > 1;) pidle_put(rt, rt->ps[i]);
   processor* p0 = rt->ps[0];
   p0->status.store(pstatus::running, std::memory_order_relaxed);
@@ -149,6 +150,7 @@ std::size_t num_goroutines() {
   detail::runtime* rt = detail::current_runtime();
   if (rt == nullptr) return 0;
   auto n = rt->ngoroutines.load(std::memory_order_relaxed);
+  for (const detail::processor* p : rt->ps) n += p->ngoroutines.load(std::memory_order_relaxed);
   return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 

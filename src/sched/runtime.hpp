@@ -92,7 +92,8 @@ struct processor {
   // touched on every schedule and safe point are cells, so a handoff that
   // fails to order one owner's writes before the next owner's is a data
   // race under the checker.
-  sys::cell<std::uint32_t> schedtick{0};
+  // alignas: off the ring's last cache line, which thieves read.
+  alignas(64) sys::cell<std::uint32_t> schedtick{0};
   std::uint32_t runnext_streak = 0;       // consecutive runnext picks
   sys::cell<std::uint32_t> slice_ops{0};  // safe points passed by the running G
   std::uint64_t rng = 0;
@@ -102,14 +103,25 @@ struct processor {
   sys::stack stacks[kStackCache];
   int nstacks = 0;
   std::uint64_t id_next = 0, id_end = 0;  // goroutine id batch
+  // Goroutines spawned on this P minus those that exited on it (either may
+  // be negative; num_goroutines() sums them with runtime::ngoroutines). The
+  // owner updates it with a load and a store (one writer at a time, ordered
+  // by the handoffs above); relaxed: a statistic, read by anyone.
+  sys::atomic<std::int64_t> ngoroutines{0};
   // Guarded by the sched lock:
-  processor* idle_next = nullptr;
+  alignas(64) processor* idle_next = nullptr;
   // (B1) status: CAS by the owning M (blocking enter/exit) and by the
   // monitor (retake). Pairs: blocking_enter's release store with the
   // monitor's acquire load; the CASes decide who owns the P.
   sys::atomic<pstatus> status{pstatus::idle};
   sys::atomic<std::int64_t> blocking_since{0};  // ns on clock, relaxed
 };
+
+// One P's owner-side count change (see processor::ngoroutines).
+inline void p_count_goroutines(processor* p, std::int64_t d) noexcept {
+  p->ngoroutines.store(p->ngoroutines.load(std::memory_order_relaxed) + d,
+                       std::memory_order_relaxed);
+}
 
 struct machine {
   runtime* rt = nullptr;
@@ -186,7 +198,8 @@ struct runtime {
   goroutine* allgs = nullptr;         // glock; every G record ever allocated
   goroutine* gfree_global = nullptr;  // glock
   std::uint64_t next_id = 1;          // glock
-  // Live user goroutines (num_goroutines). relaxed: a statistic.
+  // Live user goroutines (num_goroutines), less the per-P counts:
+  // spawned from outside any P. relaxed: a statistic.
   sys::atomic<std::int64_t> ngoroutines{0};
 
   // ---- run() -----------------------------------------------------------------
@@ -233,6 +246,7 @@ void wakep(runtime* rt);
 bool pidle_get_and_acquire(runtime* rt, machine* m);
 void pidle_put(runtime* rt, processor* p);      // sched lock held
 void globq_put_one(runtime* rt, goroutine* g);  // takes the sched lock
+void globq_init(runtime* rt);                   // before the runtime is published
 void globq_free_blocks(runtime* rt);            // the runtime is being destroyed
 
 // ---- goroutine records (goroutines.cpp) ------------------------------------------

@@ -208,6 +208,14 @@ static goroutine* globq_get(runtime* rt, processor* p, std::uint32_t max) {
   return g;
 }
 
+void globq_init(runtime* rt) {
+  // One block from the start, so that a queue that stays short never
+  // allocates: ready() from a plain thread would otherwise allocate there,
+  // and a thread's first malloc can take tens of microseconds (glibc sets
+  // up an arena for it), all the while holding the sched lock.
+  rt->gq_spare = gq_new_block(rt);
+}
+
 void globq_free_blocks(runtime* rt) {
   while (rt->gq_first != nullptr) {
     gq_block* b = rt->gq_first;
