@@ -11,6 +11,10 @@
 //   G1  g->stk is empty iff g has not started or has died
 //   G2  a G on a free list has status idle and no callable
 //   G3  ids are unique within a run; goroutine 1 is run()'s
+//   G4  p->gfree_count is the length of p->gfree
+//   G5  rt->gfree_global is a stack of batches: each is a chain through
+//       G::next of free_batch_n records, ending in null; the batches are
+//       linked through their first records' free_batch_next
 #include <cstring>
 #include <new>
 
@@ -21,7 +25,7 @@ namespace weft::detail {
 namespace {
 constexpr std::uint32_t kGfreeLocalMax = 64;
 constexpr std::uint32_t kGBatch = 32;
-constexpr std::uint64_t kIdBatch = 16;
+constexpr std::uint64_t kIdBatch = 256;
 
 goroutine* new_g_batch_locked(runtime* rt, std::uint32_t n) {
   goroutine* head = nullptr;
@@ -41,18 +45,17 @@ goroutine* g_alloc(runtime* rt, processor* p) {
   if (p != nullptr) {
     if (p->gfree == nullptr) {
       // Refill from the global free list, else allocate a batch.
+      // The global list is a stack of batches (G5): taking one reads one
+      // record, not a chain of cold ones.
       rt->glock.lock();
-      std::uint32_t n = 0;
-      while (rt->gfree_global != nullptr && n < kGBatch) {
-        goroutine* x = rt->gfree_global;
-        rt->gfree_global = x->next;
-        x->next = p->gfree;
-        p->gfree = x;
-        n++;
-      }
-      if (n == 0) {
+      std::uint32_t n = kGBatch;
+      if (goroutine* b = rt->gfree_global) {
+        rt->gfree_global = b->free_batch_next;
+        b->free_batch_next = nullptr;
+        n = b->free_batch_n;
+        p->gfree = b;
+      } else {
         p->gfree = new_g_batch_locked(rt, kGBatch);
-        n = kGBatch;
       }
       rt->glock.unlock();
       p->gfree_count += n;
@@ -70,9 +73,17 @@ goroutine* g_alloc(runtime* rt, processor* p) {
     g->id = p->id_next++;
   } else {
     rt->glock.lock();
-    if (rt->gfree_global != nullptr) {
-      g = rt->gfree_global;
-      rt->gfree_global = g->next;
+    if (goroutine* b = rt->gfree_global) {
+      // The head of the first batch; the rest of it stays a batch.
+      g = b;
+      rt->gfree_global = b->free_batch_next;
+      if (b->free_batch_n > 1) {
+        goroutine* rest = b->next;
+        rest->free_batch_n = b->free_batch_n - 1;
+        rest->free_batch_next = rt->gfree_global;
+        rt->gfree_global = rest;
+      }
+      b->free_batch_next = nullptr;
     } else {
       g = new_g_batch_locked(rt, 1);
     }
@@ -117,15 +128,18 @@ void g_free(runtime* rt, processor* p, goroutine* g) {
   g->next = p->gfree;
   p->gfree = g;
   if (++p->gfree_count > kGfreeLocalMax) {
-    // Give half back so that a spawning P and an exiting P balance out.
+    // Give a batch back so that a spawning P and an exiting P balance out:
+    // the kGBatch records most recently freed (warm), cut off as one chain.
+    goroutine* first = p->gfree;
+    goroutine* last = first;
+    for (std::uint32_t i = 1; i < kGBatch; i++) last = last->next;
+    p->gfree = last->next;
+    p->gfree_count -= kGBatch;
+    last->next = nullptr;
+    first->free_batch_n = kGBatch;
     rt->glock.lock();
-    while (p->gfree_count > kGfreeLocalMax / 2) {
-      goroutine* x = p->gfree;
-      p->gfree = x->next;
-      p->gfree_count--;
-      x->next = rt->gfree_global;
-      rt->gfree_global = x;
-    }
+    first->free_batch_next = rt->gfree_global;
+    rt->gfree_global = first;
     rt->glock.unlock();
   }
 }

@@ -61,6 +61,10 @@ struct goroutine : task {
   std::uint64_t id = 0;
   goroutine* next = nullptr;      // run queue / free list link; owner: whoever holds it
   goroutine* all_next = nullptr;  // allgs list, immutable once linked
+  // The first record of a batch on the global free list (goroutines.cpp, G5):
+  // the next batch and this one's length. glock.
+  goroutine* free_batch_next = nullptr;
+  std::uint32_t free_batch_n = 0;
   const closure_ops* ops = nullptr;
   void* fn = nullptr;  // the callable: inline_fn or heap
   bool heap_fn = false;
@@ -196,7 +200,7 @@ struct runtime {
   // ---- goroutines ---------------------------------------------------------
   sys::mutex glock;                   // guards allgs, gfree_global, id ranges
   goroutine* allgs = nullptr;         // glock; every G record ever allocated
-  goroutine* gfree_global = nullptr;  // glock
+  goroutine* gfree_global = nullptr;  // glock; batches (goroutines.cpp, G5)
   std::uint64_t next_id = 1;          // glock
   // Live user goroutines (num_goroutines), less the per-P counts:
   // spawned from outside any P. relaxed: a statistic.
