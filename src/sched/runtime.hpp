@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include <weft/runtime.hpp>
@@ -156,6 +157,7 @@ struct gq_block {
   std::uint32_t tail = 0;
   goroutine* g[kSize];
 };
+static_assert(std::is_trivially_destructible_v<gq_block>, "gq_block is freed with std::free");
 
 struct runtime {
   config cfg;

@@ -137,8 +137,12 @@ static gq_block* gq_new_block(runtime* rt) {
   if (b != nullptr) {
     rt->gq_spare = nullptr;
   } else {
-    b = new (std::nothrow) gq_block;
-    if (b == nullptr) sys::fatal("weft: out of memory growing the global run queue");
+    // malloc, not operator new: a program may replace the global operator
+    // new and delete (a test does, to count allocations), and its delete
+    // must never meet the library's own allocation.
+    void* mem = std::malloc(sizeof(gq_block));
+    if (mem == nullptr) sys::fatal("weft: out of memory growing the global run queue");
+    b = ::new (mem) gq_block;
   }
   b->next = nullptr;
   b->head = b->tail = 0;
@@ -169,7 +173,7 @@ static void globq_drop_first(runtime* rt) {
   if (rt->gq_spare == nullptr)
     rt->gq_spare = b;
   else
-    delete b;
+    std::free(b);  // trivially destructible
 }
 
 // Queues the n Gs linked through G::next from `first`.
@@ -220,10 +224,10 @@ void globq_free_blocks(runtime* rt) {
   while (rt->gq_first != nullptr) {
     gq_block* b = rt->gq_first;
     rt->gq_first = b->next;
-    delete b;
+    std::free(b);
   }
   rt->gq_last = nullptr;
-  delete rt->gq_spare;
+  std::free(rt->gq_spare);
   rt->gq_spare = nullptr;
 }
 
