@@ -23,6 +23,7 @@ namespace {
 namespace m = weft::model;
 namespace sys = weft::sys;
 using weft::model_scenario::exhaustive;
+using weft::model_scenario::last_search_whole;
 using weft::model_scenario::sampled;
 using weft::model_scenario::scenario;
 
@@ -89,7 +90,9 @@ TEST(Chan, TryRecvTakesFromAParkedSender) {
     s.join();
     WEFT_MODEL_ASSERT(ch.try_recv().status == weft::chan_status::not_ready);  // exactly once
   });
-  EXPECT_GT(by_try, 0);  // coverage: some try_recv met the parked sender
+  if (last_search_whole()) {
+    EXPECT_GT(by_try, 0);  // coverage: some try_recv met the parked sender
+  }
 }
 
 // A value left in a buffer is destroyed by whoever drops the channel's last

@@ -5,11 +5,14 @@
 //   scenario(opts, body)   runs the check, expects no failure, and prints a
 //                          table row for docs/model-scenarios.md:
 //   | Suite.Name | exhaustive | bound 2 | 1485 | yes | 0.015 |
+//   last_search_whole()    false after a sharded exhaustive search: coverage
+//                          demands are then left to the union of the shards
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -95,8 +98,30 @@ inline void print_row(const m::options& o, const m::result& r) {
   std::fflush(stdout);
 }
 
+// Whether a search under `o` covers its whole space in this process. An
+// exhaustive search split into shards (./dev test --deep sets
+// WEFT_MODEL_SHARD) explores only its share.
+inline bool searches_whole_space(const m::options& o) {
+  if (o.search != m::strategy::exhaustive) return true;  // runs its iterations in every shard
+  if (o.shard_count > 1) return false;
+  const char* sh = std::getenv("WEFT_MODEL_SHARD");
+  const char* slash = sh != nullptr ? std::strchr(sh, '/') : nullptr;
+  return slash == nullptr || std::atoi(slash + 1) <= 1;
+}
+
+inline bool& last_search_whole_flag() {
+  static bool whole = true;
+  return whole;
+}
+
+// Whether the last scenario() searched its whole space. A test's coverage
+// demands ("both outcomes occur in some execution") hold for the union of
+// the shards, not for each: check them only when this is true.
+inline bool last_search_whole() { return last_search_whole_flag(); }
+
 // Runs body under `o`; the search must pass and, when exhaustive, be complete.
 inline m::result scenario(const m::options& o, std::function<void()> body) {
+  last_search_whole_flag() = searches_whole_space(o);
   m::result r = m::check(o, std::move(body));
   EXPECT_MODEL_OK(r);
   if (o.search == m::strategy::exhaustive && o.max_executions == 0) {

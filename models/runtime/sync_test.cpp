@@ -23,6 +23,7 @@
 namespace {
 
 namespace m = weft::model;
+using weft::model_scenario::last_search_whole;
 using weft::model_scenario::on;
 namespace sys = weft::sys;
 using weft::model_scenario::exhaustive;
@@ -248,15 +249,19 @@ void mutex_starvation(bool goroutine, starvation_coverage* cov) {
 TEST(Mutex, StarvationModeHandsOffToOldWaiter) {
   starvation_coverage cov;
   scenario(exhaustive(2), [&] { mutex_starvation(false, &cov); });
-  EXPECT_GT(cov.barged, 0);
-  EXPECT_GT(cov.not_barged, 0);
+  if (last_search_whole()) {
+    EXPECT_GT(cov.barged, 0);
+    EXPECT_GT(cov.not_barged, 0);
+  }
 }
 TEST(Mutex, StarvationModeHandsOffToOldWaiterGoroutines) {
   starvation_coverage cov;
   // PCT, 10000 executions (see the file comment).
   scenario(sampled(m::strategy::pct, 10000), [&] { mutex_starvation(true, &cov); });
-  EXPECT_GT(cov.barged, 0);
-  EXPECT_GT(cov.not_barged, 0);
+  if (last_search_whole()) {
+    EXPECT_GT(cov.barged, 0);
+    EXPECT_GT(cov.not_barged, 0);
+  }
 }
 
 // cond: a waiter with a predicate loop and a signaller. The signal comes

@@ -28,6 +28,7 @@
 namespace {
 
 namespace m = weft::model;
+using weft::model_scenario::last_search_whole;
 using weft::model_scenario::on;
 namespace sys = weft::sys;
 using weft::model_scenario::exhaustive;
@@ -42,10 +43,12 @@ struct both {
   int yes = 0, no = 0;
   void saw(bool b) { ++(b ? yes : no); }
 };
-#define EXPECT_BOTH(c)     \
-  do {                     \
-    EXPECT_GT((c).yes, 0); \
-    EXPECT_GT((c).no, 0);  \
+#define EXPECT_BOTH(c)         \
+  do {                         \
+    if (last_search_whole()) { \
+      EXPECT_GT((c).yes, 0);   \
+      EXPECT_GT((c).no, 0);    \
+    }                          \
   } while (0)
 
 // stop() at the fire instant: nobody receives, so stop() reports true
