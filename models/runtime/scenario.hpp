@@ -109,19 +109,15 @@ inline bool searches_whole_space(const m::options& o) {
   return slash == nullptr || std::atoi(slash + 1) <= 1;
 }
 
-inline bool& last_search_whole_flag() {
-  static bool whole = true;
-  return whole;
-}
-
 // Whether the last scenario() searched its whole space. A test's coverage
 // demands ("both outcomes occur in some execution") hold for the union of
 // the shards, not for each: check them only when this is true.
-inline bool last_search_whole() { return last_search_whole_flag(); }
+inline bool g_last_search_whole = true;
+inline bool last_search_whole() { return g_last_search_whole; }
 
 // Runs body under `o`; the search must pass and, when exhaustive, be complete.
 inline m::result scenario(const m::options& o, std::function<void()> body) {
-  last_search_whole_flag() = searches_whole_space(o);
+  g_last_search_whole = searches_whole_space(o);
   m::result r = m::check(o, std::move(body));
   EXPECT_MODEL_OK(r);
   if (o.search == m::strategy::exhaustive && o.max_executions == 0) {

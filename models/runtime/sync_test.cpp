@@ -258,10 +258,8 @@ TEST(Mutex, StarvationModeHandsOffToOldWaiterGoroutines) {
   starvation_coverage cov;
   // PCT, 10000 executions (see the file comment).
   scenario(sampled(m::strategy::pct, 10000), [&] { mutex_starvation(true, &cov); });
-  if (last_search_whole()) {
-    EXPECT_GT(cov.barged, 0);
-    EXPECT_GT(cov.not_barged, 0);
-  }
+  EXPECT_GT(cov.barged, 0);  // sampled: every shard runs all its iterations
+  EXPECT_GT(cov.not_barged, 0);
 }
 
 // cond: a waiter with a predicate loop and a signaller. The signal comes
