@@ -23,6 +23,9 @@
 //       counts; a mismatch is reported as "nondeterminism"
 //   E4  a failure switches straight back to check()'s context; the failing
 //       execution's stacks are abandoned (not unwound) and reused
+//   E5  engine::waiting and engine::finished mirror which threads wait (or
+//       have finished) and which have finished, so that finding the enabled
+//       threads looks only at the waiting ones that may wake
 #pragma once
 
 #include <cstdint>
@@ -201,7 +204,9 @@ struct engine {
   std::uint64_t epoch = 0;
   std::vector<mthread> threads;  // kMaxThreads slots, stacks reused
   int nthreads = 0;
-  int cur = -1;  // running model thread; -1 between executions
+  int cur = -1;                // running model thread; -1 between executions
+  std::uint32_t waiting = 0;   // E5: bit i set iff threads[i].w != wait::none
+  std::uint32_t finished = 0;  // E5: bit i set iff threads[i].w == wait::finished
   context sched_ctx;
   std::vector<object_rec> objs;
   std::uint32_t nobjs = 0;
@@ -251,7 +256,14 @@ struct engine {
   [[noreturn]] void fail(const char* kind, std::string msg);
   bool enabled(const mthread& t) const;
   std::uint32_t enabled_mask() const;
+  void set_wait(mthread& t, wait w) {  // every change of mthread::w (E5)
+    t.w = w;
+    const std::uint32_t b = 1u << t.id;
+    waiting = w == wait::none ? waiting & ~b : waiting | b;
+    finished = w == wait::finished ? finished | b : finished & ~b;
+  }
   void pick_and_switch();
+  __attribute__((noinline)) std::uint32_t none_enabled();
   int spawn(void (*entry)(void*), void* arg, void (*drop)(void*), const char* file, unsigned line);
   // strategy.cpp
   int choose_thread(std::uint32_t enabled);

@@ -99,14 +99,22 @@ object_rec& engine::new_object(rt::object& o, obj_kind k, const char* file, unsi
   r.next_serial = 0;
   r.rel_heads.clear();
   r.waiters.clear();
-  r.last_write = cell_access_rec{};
-  r.reads.fill(cell_access_rec{});
-  r.owner = -1;
-  r.rel.clear();
-  r.d_write = dpor_access{};
-  r.d_reads.clear();
-  r.h_write = dpor_access{};
-  r.h_reads.clear();
+  // The fields of other kinds, and DPOR's outside exhaustive search, are
+  // never read: left as they are (a record is reused every execution).
+  if (k == obj_kind::cell) {
+    r.last_write = cell_access_rec{};
+    r.reads.fill(cell_access_rec{});
+  }
+  if (k == obj_kind::mutex) {
+    r.owner = -1;
+    r.rel.clear();
+  }
+  if (opt.search == strategy::exhaustive) {
+    r.d_write = dpor_access{};
+    r.d_reads.clear();
+    r.h_write = dpor_access{};
+    r.h_reads.clear();
+  }
   o.epoch = epoch;
   o.index = nobjs++;
   return r;
@@ -144,9 +152,12 @@ bool engine::enabled(const mthread& t) const {
 }
 
 std::uint32_t engine::enabled_mask() const {
-  std::uint32_t m = 0;
-  for (int i = 0; i < nthreads; ++i)
+  const std::uint32_t all = nthreads >= 32 ? ~0u : (1u << nthreads) - 1;
+  std::uint32_t m = all & ~waiting;  // E5: running threads are enabled
+  for (std::uint32_t b = all & waiting & ~finished; b; b &= b - 1) {
+    const int i = __builtin_ctz(b);
     if (enabled(threads[static_cast<unsigned>(i)])) m |= 1u << i;
+  }
   return m;
 }
 
@@ -183,6 +194,23 @@ const char* wait_text(const engine& e, const mthread& t, std::string& buf) {
 // ---- the scheduler ----------------------------------------------------------------
 void engine::pick_and_switch() {
   std::uint32_t en = enabled_mask();
+  if (__builtin_expect(en == 0, 0)) en = none_enabled();
+  int r = choose_thread(en);
+  ++tstep;
+  if (r != cur) {
+    int prev = cur;
+    cur = r;
+    context_switch(&threads[static_cast<unsigned>(prev)].ctx,
+                   &threads[static_cast<unsigned>(r)].ctx);
+  }
+}
+
+// No thread can run: advance virtual time to the earliest deadline, or end
+// the execution (every thread finished, or only detached ones blocked), or
+// fail it (deadlock, livelock, blocked at exit). Returns the threads time
+// enabled. Out of line: the path of every step stays short.
+std::uint32_t engine::none_enabled() {
+  std::uint32_t en = 0;
   while (en == 0) {
     // 1. virtual time
     bool any_timed = false;
@@ -232,14 +260,7 @@ void engine::pick_and_switch() {
     fail("blocked at exit",
          "the body returned while threads are still blocked (a lost wakeup?):" + list);
   }
-  int r = choose_thread(en);
-  ++tstep;
-  if (r != cur) {
-    int prev = cur;
-    cur = r;
-    context_switch(&threads[static_cast<unsigned>(prev)].ctx,
-                   &threads[static_cast<unsigned>(r)].ctx);
-  }
+  return en;
 }
 
 void engine::point(const pending& p, const char* file, unsigned line) {
@@ -272,7 +293,7 @@ void engine::exit_thread() {
   point(pending{op::exit, access::none, kNone, false, false}, t.file, t.line);
   ++t.clock[t.id];
   if (tracing) tracef("  %4llu  T%d  exit\n", static_cast<unsigned long long>(tstep), t.id);
-  t.w = wait::finished;
+  set_wait(t, wait::finished);
   pick_and_switch();  // never picks this thread again
   __builtin_unreachable();
 }
@@ -314,7 +335,7 @@ int engine::spawn(void (*entry)(void*), void* arg, void (*drop)(void*), const ch
   t.arg = arg;
   t.drop = drop;
   t.detached = false;
-  t.w = wait::none;
+  set_wait(t, wait::none);
   t.wobj = kNone;
   t.woken = t.timed = t.timed_out = false;
   t.deadline = 0;
@@ -354,6 +375,7 @@ void engine::begin_execution() {
   epoch = ++g_last_epoch;
   nobjs = 0;
   nthreads = 0;
+  waiting = finished = 0;
   cur = 0;
   sc_counter = 1;
   sc_fences.clear();

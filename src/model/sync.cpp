@@ -30,7 +30,7 @@ void remove_waiter(object_rec& o, int id) {
 }
 
 void clear_wait(mthread& t) {
-  t.w = wait::none;
+  g->set_wait(t, wait::none);
   t.wobj = kNone;
   t.woken = t.timed = t.timed_out = false;
 }
@@ -48,7 +48,7 @@ void trace_op(const char* what, std::uint32_t obj, const char* extra, const char
 // Lock `m` for the running thread (blocking until it is free).
 void acquire_mutex(std::uint32_t m, const char* file, unsigned line) {
   mthread& t0 = me();
-  t0.w = wait::mutex;
+  g->set_wait(t0, wait::mutex);
   t0.wobj = m;
   g->point(pending{op::lock, access::write, m, false, false}, file, line);
   mthread& t = me();
@@ -94,7 +94,7 @@ bool futex_wait(atomic_state& word, std::uint32_t expected, bool timed, std::int
   }
   if (g->tracing) trace_op("futex_wait", w, " blocks", file, line);
   L.waiters.push_back(t.id);
-  t.w = wait::futex;
+  g->set_wait(t, wait::futex);
   t.wobj = w;
   t.timed = timed;
   t.deadline = deadline_ns;
@@ -207,7 +207,7 @@ bool cv_wait(object& cv, object& m, bool timed, std::int64_t deadline_ns, const 
   } else {
     if (g->tracing) trace_op("cv_wait", c, " unlocks and blocks", file, line);
     g->objs[c].waiters.push_back(t.id);
-    t.w = wait::cv;
+    g->set_wait(t, wait::cv);
     t.wobj = c;
     t.timed = timed;
     t.deadline = deadline_ns;
@@ -275,7 +275,7 @@ void spin(const char* file, unsigned line) {
     return;
   }
   if (g->tracing) trace_op("spin_hint", 0, " sleeps until a write to what it read", file, line);
-  t.w = wait::spin;
+  g->set_wait(t, wait::spin);
   t.woken = false;
   ++g->spinners;
   g->point(pending{op::spin_resume, access::all, kNone, false, false}, file, line);

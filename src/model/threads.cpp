@@ -43,11 +43,11 @@ void join(int id, const char* file, unsigned line) {
   if (id < 0 || id >= g->nthreads)
     g->fail("fatal", "join of a thread that is not joinable at " + g->where(file, line));
   mthread& t0 = me();
-  t0.w = wait::join;
+  g->set_wait(t0, wait::join);
   t0.wobj = static_cast<std::uint32_t>(id);
   g->point(pending{op::join, access::none, kNone, false, false}, file, line);
   mthread& t = me();
-  t.w = wait::none;
+  g->set_wait(t, wait::none);
   t.wobj = kNone;
   const mthread& child = g->threads[static_cast<unsigned>(id)];
   ++t.clock[t.id];
