@@ -21,20 +21,30 @@
 namespace weft::sys {
 namespace {
 // Polls of the lock word before sleeping, with exponential backoff between
-// them: 1, 2, 4, ... up to kMaxPauses spin hints, about 1,500 in all (some
-// 40 us where a pause costs 28 ns, as on the 2-core build machine). Polling
-// on every pause kept the lock's cache line bouncing between the holder and
-// the spinners, and the short budget put waiters to sleep on the futex (a
-// syscall to sleep, another to wake) while the holder was about to unlock:
-// chan_throughput_4p4c at procs=2 took ~220 ns/msg that way, ~135 with this
-// (bench/anchors.cpp). Bounded: an unbounded spin never ends under a
-// deterministic scheduler (DESIGN.md, "The seam").
-constexpr int kSpinPolls = 12;
+// them: 64, 128, then 256 spin hints, kSpinPolls polls, about 1,500 hints in
+// all (some 40 us where a hint costs 28 ns, as on the 2-core build machine).
+// Bounded: an unbounded spin never ends under a deterministic scheduler
+// (DESIGN.md, "The seam").
+//
+// Why wait that long before the first poll, when a channel's critical
+// section lasts some 30 ns: every poll pulls the lock's cache line to the
+// waiter, and the holder pays a transfer to take it back on its next
+// operation. Left alone for a couple of microseconds, the holder runs a burst
+// of operations on its own core (a producer fills the buffer) and the
+// waiter then takes the line once (Go's lock2 likewise waits 30 PAUSEs
+// between polls). Measured side by side (bench/anchors.cpp, procs=2):
+// chan_throughput_4p4c ~95 -> ~56 ns/msg and chan_throughput_1p1c ~100 ->
+// ~66 ns/msg against a first poll after 1 hint; skynet, spawn_join, select_2
+// and pingpong unchanged. Polling on every hint, as at first, was worse
+// still (4p4c ~220 ns/msg), and so is sleeping on the futex early (a syscall
+// to sleep, another to wake, while the holder is about to unlock).
+constexpr int kSpinPolls = 7;
+constexpr int kFirstPauses = 64;
 constexpr int kMaxPauses = 256;
 }  // namespace
 
 void mutex::lock_slow(std::uint32_t c) {
-  int pauses = 1;
+  int pauses = kFirstPauses;
   for (int i = 0; i < kSpinPolls && c == 1; ++i) {
     for (int j = 0; j < pauses; ++j) spin_hint();
     if (pauses < kMaxPauses) pauses *= 2;
