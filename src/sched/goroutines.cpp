@@ -192,7 +192,7 @@ void spawn_commit(goroutine* g, const closure_ops* ops, source_location where) {
     p_count_goroutines(m->p, 1);
     // As Go's newproc: the new G runs next on this P.
     g->status.store(gstatus::runnable, std::memory_order_relaxed);
-    bool spilled = runq_put(rt, m->p, g, true);
+    bool spilled = runq_put(rt, m->p, g, true, true);
     if (rt->nprocs.get() > 1) wakep(rt);
     // Back-pressure: a goroutine that spawns faster than the Ps drain
     // (its ring spilled) lets the queued goroutines run first. Without

@@ -241,7 +241,7 @@ runtime* current_runtime() noexcept;  // the running runtime, or null
 void ready(goroutine* g);             // make g runnable (from anywhere)
 // Owner of p: queue g (in runnext if `next`); true if the ring spilled half
 // of itself to the global queue.
-bool runq_put(runtime* rt, processor* p, goroutine* g, bool next);
+bool runq_put(runtime* rt, processor* p, goroutine* g, bool next, bool is_new = false);
 void set_current_runtime(runtime* rt) noexcept;
 void release_runtime_ref(runtime* rt);
 [[noreturn]] void die_with_panic(const char* what, goroutine* g);

@@ -268,12 +268,13 @@ bool pidle_get_and_acquire(runtime* rt, machine* m) {
 
 // ---- putting Gs in run queues --------------------------------------------------
 
-// Owner of p: queue g on p (runnext if `next`); a full ring spills half of
-// itself and g to the global queue. Returns true if it spilled.
-bool runq_put(runtime* rt, processor* p, goroutine* g, bool next) {
+// Owner of p: queue g on p (runnext if `next`; `is_new`: g was just
+// spawned); a full ring spills half of itself and g to the global queue.
+// Returns true if it spilled.
+bool runq_put(runtime* rt, processor* p, goroutine* g, bool next, bool is_new) {
   if (next) {
     // One P: no thief exists, so runnext needs no read-modify-write.
-    g = rt->nprocs.get() == 1 ? p->runq.put_next_unshared(g) : p->runq.put_next(g);
+    g = rt->nprocs.get() == 1 ? p->runq.put_next_unshared(g) : p->runq.put_next(g, is_new);
     if (g == nullptr) return false;
   }
   while (!p->runq.push(g)) {
