@@ -207,8 +207,8 @@ void engine::pick_and_switch() {
 
 // No thread can run: advance virtual time to the earliest deadline, or end
 // the execution (every thread finished, or only detached ones blocked), or
-// fail it (deadlock, livelock, blocked at exit). Returns the threads time
-// enabled. Out of line: the path of every step stays short.
+// fail it (deadlock, livelock, blocked at exit). Returns the threads that
+// advancing time enabled. Out of line: the path of every step stays short.
 std::uint32_t engine::none_enabled() {
   std::uint32_t en = 0;
   while (en == 0) {
