@@ -35,7 +35,6 @@ constexpr std::uint32_t kN = 8;
 constexpr int kPool = 48;
 
 struct G {
-  G* next = nullptr;
   int id = 0;
 };
 using queue = weft::detail::run_queue<G, kN>;
@@ -118,12 +117,11 @@ class sequential {
         break;
       }
       case 5: {  // take_half
-        G* first = nullptr;
-        G* last = nullptr;
-        std::uint32_t n = q.take_half(&first, &last);
+        G* batch[kN / 2] = {};
+        std::uint32_t n = q.take_half(batch);
         std::uint32_t want = m.ring.size() < kN ? 0 : static_cast<std::uint32_t>(m.ring.size()) / 2;
         WEFT_FUZZ_CHECK(n == want, "take_half took %u of %zu, expected %u", n, m.ring.size(), want);
-        check_batch(m, n, first, last);
+        check_batch(m, n, batch);
         break;
       }
       case 6: {  // steal: q_[i] steals from q_[1 - i]
@@ -198,27 +196,21 @@ class sequential {
         m_[i].ring.push_back(g);
         return;
       }
-      G* first = nullptr;
-      G* last = nullptr;
-      std::uint32_t n = q_[i].take_half(&first, &last);
+      G* batch[kN / 2] = {};
+      std::uint32_t n = q_[i].take_half(batch);
       WEFT_FUZZ_CHECK(n == kN / 2, "take_half on a full ring took %u", n);
-      check_batch(m_[i], n, first, last);
+      check_batch(m_[i], n, batch);
     }
   }
 
-  // The n Gs linked from first to last are the n oldest of the ring.
-  void check_batch(model& m, std::uint32_t n, G* first, G* last) {
-    G* g = first;
+  // batch[0, n) are the n oldest of the ring, in order.
+  void check_batch(model& m, std::uint32_t n, G* const* batch) {
     for (std::uint32_t k = 0; k < n; ++k) {
+      G* g = batch[k];
       WEFT_FUZZ_CHECK(g == m.ring.front(), "take_half batch #%u is %d, expected %d", k, id(g),
                       id(m.ring.front()));
       m.ring.pop_front();
-      G* nx = g->next;
-      if (k + 1 == n) {
-        WEFT_FUZZ_CHECK(g == last && nx == nullptr, "take_half batch does not end at last");
-      }
       give_back(g);
-      g = nx;
     }
   }
 
@@ -255,13 +247,11 @@ int run_concurrent(weft_fuzz::reader& in) {
     queue q, t;
     auto put_ring = [&](G* g) {  // runq_put's ring part
       while (!q.push(g)) {
-        G* first = nullptr;
-        G* last = nullptr;
-        std::uint32_t n = q.take_half(&first, &last);
-        G* x = first;
-        for (std::uint32_t k = 0; k < n; ++k, x = x->next) {
-          WEFT_MODEL_ASSERT(x != nullptr);
-          ++out_count[x->id];
+        G* batch[kN / 2] = {};
+        std::uint32_t n = q.take_half(batch);
+        for (std::uint32_t k = 0; k < n; ++k) {
+          WEFT_MODEL_ASSERT(batch[k] != nullptr);
+          ++out_count[batch[k]->id];
         }
       }
     };

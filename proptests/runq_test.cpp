@@ -11,8 +11,8 @@
 //   put_next(g)    g becomes runnext; returns the G it displaced (or null)
 //   pop()          runnext if set, else the ring's head, else null
 //   pop_next()     runnext or null;  pop_ring(): the ring's head or null
-//   take_half()    0 unless the ring is full; then claims the older half,
-//                  linked first..last through G::next
+//   take_half(out) 0 unless the ring is full; then claims the older half
+//                  into out[0, n), oldest first
 //   dst.steal_from(victim, take_next)
 //                  claims n = ceil(k/2) of the victim's k ring Gs (head
 //                  first); the last claimed is returned, the others are
@@ -164,23 +164,18 @@ struct take_half_cmd : command {
   }
   void run(const runq_model& m, runq_sut& s) const override {
     const auto& ring = m.q[q].ring;
-    G* first = nullptr;
-    G* last = nullptr;
-    std::uint32_t n = s.q[q].take_half(&first, &last);
+    G* batch[kN / 2] = {};
+    std::uint32_t n = s.q[q].take_half(batch);
     if (ring.size() < kN) {
       RC_ASSERT(n == 0u);
       return;
     }
     RC_ASSERT(n == ring.size() / 2);
-    // The batch is the ring's older half, in order, linked through next.
-    G* g = first;
+    // The batch is the ring's older half, in order.
     for (std::uint32_t i = 0; i < n; i++) {
-      RC_ASSERT(g != nullptr);
-      RC_ASSERT(g->id == ring[i]);
-      if (i + 1 == n) RC_ASSERT(g == last);
-      g = g->next;
+      RC_ASSERT(batch[i] != nullptr);
+      RC_ASSERT(batch[i]->id == ring[i]);
     }
-    RC_ASSERT(g == nullptr);
   }
   void show(std::ostream& os) const override { os << "q" << q << ".take_half()"; }
 };

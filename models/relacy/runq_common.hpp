@@ -8,13 +8,12 @@
 
 namespace weft::relacy {
 
-// A goroutine stand-in. run_queue<G, N> needs only G::next (take_half links
-// the batch through it). The payload is written by the thread that readies
-// the item just before it enters a queue and read by whoever takes it out:
-// Relacy reports a data race on it unless the queue's release/acquire
-// pairings (R1/A1, R3) order the two accesses.
+// A goroutine stand-in (run_queue<G, N> only stores G pointers). The
+// payload is written by the thread that readies the item just before it
+// enters a queue and read by whoever takes it out: Relacy reports a data
+// race on it unless the queue's release/acquire pairings (R1/A1, R3) order
+// the two accesses.
 struct item {
-  item* next = nullptr;
   int id = 0;
   sys::cell<int> payload{0};
 };

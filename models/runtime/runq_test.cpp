@@ -28,7 +28,6 @@ struct G {
   explicit G(int i) : id(i), payload(0) {}
   int id;
   sys::cell<int> payload;  // written before the G is queued
-  G* next = nullptr;       // take_half()'s batch link
 };
 
 using queue = weft::detail::run_queue<G, 4>;
@@ -152,13 +151,12 @@ TEST(RunQueue, StealRacesOverflow) {
     for (int i = 0; i < 6; ++i) {
       G* g = stamp(pool[i]);
       while (!q.push(g)) {
-        G* first = nullptr;
-        G* last = nullptr;
-        std::uint32_t n = q.take_half(&first, &last);
-        std::uint32_t k = 0;
-        for (G* x = first; k < n; x = x->next, ++k) {
-          global.add(x);
-          if (k + 1 == n) WEFT_MODEL_ASSERT(x == last && x->next == nullptr);
+        G* batch[queue::kSize / 2] = {};
+        std::uint32_t n = q.take_half(batch);
+        WEFT_MODEL_ASSERT(n == 0 || n == queue::kSize / 2);
+        for (std::uint32_t k = 0; k < n; ++k) {
+          WEFT_MODEL_ASSERT(batch[k] != nullptr);
+          global.add(batch[k]);
         }
       }
     }

@@ -81,12 +81,12 @@ class run_queue {
     return true;
   }
 
-  // Owner, on overflow: claims the older half of the ring; links the claimed
-  // Gs through G::next and returns the count (0 if thieves emptied enough of
-  // the ring meanwhile: then push() again). G::next is written only after
-  // the claim succeeds: before it, the Gs may still belong to a thief.
-  std::uint32_t take_half(G** first, G** last) {
-    G* batch[N / 2];
+  // Owner, on overflow: claims the older half of the ring into out[0, n)
+  // (room for N / 2) and returns n, oldest first; 0 if thieves emptied
+  // enough of the ring meanwhile (then push() again). out is filled from
+  // the slots before the claim, but its Gs are ours only once the claim
+  // succeeds.
+  std::uint32_t take_half(G** out) {
     for (;;) {
       // Relaxed (mutation showed acquire needless): unlike push(), we write
       // no slot here; the slots we read are our own writes (I2), and the
@@ -98,16 +98,11 @@ class run_queue {
       if (t - h < N) return 0;  // no longer full
       std::uint32_t n = (t - h) / 2;
       for (std::uint32_t i = 0; i < n; i++)
-        batch[i] = slots_[(h + i) % N].load(std::memory_order_relaxed);
+        out[i] = slots_[(h + i) % N].load(std::memory_order_relaxed);
       // (R2) release: our slot reads happen before the slots are reused.
       if (head_.compare_exchange_strong(h, h + n, std::memory_order_release,
-                                        std::memory_order_relaxed)) {
-        for (std::uint32_t i = 0; i + 1 < n; i++) batch[i]->next = batch[i + 1];
-        batch[n - 1]->next = nullptr;
-        *first = batch[0];
-        *last = batch[n - 1];
+                                        std::memory_order_relaxed))
         return n;
-      }
     }
   }
 

@@ -60,7 +60,7 @@ struct goroutine : task {
   sys::fiber ctx;         // saved context while not running
   sys::stack stk;         // empty until first scheduled
   std::uint64_t id = 0;
-  goroutine* next = nullptr;      // run queue / free list link; owner: whoever holds it
+  goroutine* next = nullptr;      // free list link; owner: whoever holds it
   goroutine* all_next = nullptr;  // allgs list, immutable once linked
   // The first record of a batch on the global free list (goroutines.cpp, G5):
   // the next batch and this one's length. glock.

@@ -176,14 +176,9 @@ static void globq_drop_first(runtime* rt) {
     std::free(b);  // trivially destructible
 }
 
-// Queues the n Gs linked through G::next from `first`.
-static void globq_put_batch(runtime* rt, goroutine* first, std::uint32_t n) {
-  goroutine* g = first;
-  for (std::uint32_t i = 0; i < n; i++) {
-    goroutine* next = g->next;
-    globq_push(rt, g);
-    g = next;
-  }
+// Queues gs[0, n), in that order.
+static void globq_put_batch(runtime* rt, goroutine* const* gs, std::uint32_t n) {
+  for (std::uint32_t i = 0; i < n; i++) globq_push(rt, gs[i]);
   rt->gq_size.store(rt->gq_size.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 
@@ -233,7 +228,7 @@ void globq_free_blocks(runtime* rt) {
 
 void globq_put_one(runtime* rt, goroutine* g) {
   rt->lock.lock();
-  globq_put_batch(rt, g, 1);
+  globq_put_batch(rt, &g, 1);
   rt->lock.unlock();
 }
 
@@ -278,13 +273,12 @@ bool runq_put(runtime* rt, processor* p, goroutine* g, bool next, bool is_new) {
     if (g == nullptr) return false;
   }
   while (!p->runq.push(g)) {
-    goroutine* first = nullptr;
-    goroutine* last = nullptr;
-    std::uint32_t n = p->runq.take_half(&first, &last);
+    goroutine* batch[kRunQueueSize / 2 + 1];
+    std::uint32_t n = p->runq.take_half(batch);
     if (n == 0) continue;  // a thief made room
-    last->next = g;
+    batch[n] = g;          // g goes after the older half, as in Go's runqputslow
     rt->lock.lock();
-    globq_put_batch(rt, first, n + 1);
+    globq_put_batch(rt, batch, n + 1);
     rt->lock.unlock();
     return true;
   }
@@ -303,7 +297,7 @@ void ready(goroutine* g) {
   // A plain thread, the monitor, or an M without a P.
   runtime* rt = g->rt;
   rt->lock.lock();
-  globq_put_batch(rt, g, 1);
+  globq_put_batch(rt, &g, 1);
   rt->ext_wakes.fetch_add(1, std::memory_order_relaxed);  // cancels a deadlock suspicion
   rt->lock.unlock();
   wakep(rt);
