@@ -123,6 +123,31 @@ void cell_access(object& c, bool write, const char* file, unsigned line) {
               g->where(file, line).c_str());
 }
 
+// A claimed read (sys::read_mark, sys::ghost_cell): the mark is a point of
+// the reading thread (its own clock component, ticked as an access ticks it);
+// committing it records a read of the ghost at that point, which the ghost's
+// next write checks as cell_access checks reads. Neither is a scheduling
+// point. A read only ever raises its thread's record: of two reads by one
+// thread, a write that follows the later follows both.
+mark mark_read(const char* file, unsigned line) {
+  engine_scope scope;
+  if (!active()) return mark{};
+  mthread& t = me();
+  return mark{++t.clock[t.id], static_cast<std::uint16_t>(t.id), file, line};
+}
+
+void ghost_read(object& c, const mark& m) {
+  engine_scope scope;
+  if (!active() || m.seq == 0) return;
+  object_rec& C = g->object(c, obj_kind::cell, m.file, m.line);
+  cell_access_rec& r = C.reads[m.thread];
+  if (r.seq < m.seq) r = cell_access_rec{m.seq, m.thread, m.file, m.line};
+  if (g->tracing)
+    g->tracef("  %4llu  T%d  cell read    #%u  (claimed) %s\n",
+              static_cast<unsigned long long>(g->tstep), g->cur,
+              static_cast<unsigned>(&C - g->objs.data()), g->where(m.file, m.line).c_str());
+}
+
 void assert_fail(const char* expr, const char* file, unsigned line) {
   engine_scope scope;
   if (!active()) {

@@ -62,6 +62,17 @@ bool cas(atomic_state& a, std::uint64_t& expected, std::uint64_t desired, bool w
 void fence(std::memory_order, const char* file, unsigned line);
 
 void cell_access(object& c, bool write, const char* file, unsigned line);
+// A claimed read (sys::read_mark): mark_read ticks the calling thread's clock
+// and returns (seq, thread); ghost_read records it as that thread's read of
+// cell c, to be checked by c's next write as cell_access checks reads.
+struct mark {
+  std::uint32_t seq = 0;  // 0: taken outside check(), records nothing
+  std::uint16_t thread = 0;
+  const char* file = nullptr;
+  unsigned line = 0;
+};
+mark mark_read(const char* file, unsigned line);
+void ghost_read(object& c, const mark& m);
 
 void spin(const char* file, unsigned line);
 void yield(const char* file, unsigned line);
@@ -267,6 +278,32 @@ class cell {
  private:
   mutable rt::object obj_;
   T value_;
+};
+
+// ---- claimed reads -------------------------------------------------------
+// A read that counts only once a later step confirms it: a thief reads
+// run-queue slots (atomics: it may lose the claiming CAS and drop what it
+// read), then claims them with a CAS. mark_read() right after the read
+// takes the thread's current point; ghost_cell::commit_read(mark) after a
+// successful claim records it as a read of the data at that point; the
+// owner's ghost_cell::write() before reusing the data fails the execution
+// with a data race unless every committed read happens before it. This is
+// what a cell checks, for data that cannot be a cell: under ISO C++ a read
+// that does not happen before the overwrite may read the overwrite (load
+// buffering), which RC11, and so this checker, never produces; the check
+// catches the missing happens-before instead.
+using read_mark = rt::mark;
+inline read_mark mark_read(WEFT_MODEL_LOC) { return rt::mark_read(file, line); }
+class ghost_cell {
+ public:
+  ghost_cell() = default;
+  ghost_cell(const ghost_cell&) = delete;
+  ghost_cell& operator=(const ghost_cell&) = delete;
+  void commit_read(const read_mark& m) { rt::ghost_read(obj_, m); }
+  void write(WEFT_MODEL_LOC) { rt::cell_access(obj_, true, file, line); }
+
+ private:
+  rt::object obj_;
 };
 
 // ---- spinning ------------------------------------------------------------

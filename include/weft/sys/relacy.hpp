@@ -263,6 +263,18 @@ class cell {
   T value_;
 };
 
+// ---- claimed reads -------------------------------------------------------
+// Not modelled under Relacy (sys/std.hpp says what they are): an rl::var
+// read cannot be taken back when the claim fails, and a deferred one would
+// carry the wrong clock. weft::model checks them.
+struct read_mark {};
+inline read_mark mark_read() noexcept { return {}; }
+class ghost_cell {
+ public:
+  void commit_read(const read_mark&) noexcept {}
+  void write() noexcept {}
+};
+
 // ---- spinning ------------------------------------------------------------
 // rl::yield tells Relacy's schedulers that this thread waits for another;
 // without it the context-bound and full schedulers report a false livelock.

@@ -73,6 +73,21 @@ class cell {
   T value_;
 };
 
+// ---- claimed reads -------------------------------------------------------
+// The checker's race check for data that must be an atomic because a reader
+// may read it and then throw the value away (a thief reads run-queue slots
+// before the CAS that claims them). A read_mark taken right after such a read
+// and committed to the data's ghost_cell once the claim succeeds counts as a
+// read of it there; a later ghost write that does not happen after it is a
+// data race (sys/model.hpp). Here both compile to nothing.
+struct read_mark {};
+inline read_mark mark_read() noexcept { return {}; }
+class ghost_cell {
+ public:
+  void commit_read(const read_mark&) noexcept {}
+  void write() noexcept {}
+};
+
 // ---- spinning ------------------------------------------------------------
 // Call in every spin loop; every spin loop is bounded and falls back to the
 // futex (an unbounded spin never terminates under a deterministic scheduler).
