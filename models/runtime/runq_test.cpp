@@ -32,7 +32,7 @@ struct G {
 
 using queue = weft::detail::run_queue<G, 4>;
 
-constexpr int kMaxG = 8;
+constexpr int kMaxG = 12;
 
 // What one consumer took, in order.
 struct taken {
@@ -216,6 +216,41 @@ TEST(RunQueue, RunnextStolenOnLastPass) {
     assert_conserved(2, parts, 3);
     WEFT_MODEL_ASSERT(q.empty());
     for (int i = 0; i < 2; ++i) delete pool[i];
+  });
+}
+
+// A thief's claim of a slot must happen before the slot's owner writes it
+// again, also when the owner refills its ring by stealing (steal_from writes
+// the slots past its tail) rather than by push(). The owner's ring q is
+// filled only by four steals from victims of three Gs each (each steal adds
+// one G to q and hands one back to run); a thief steals from q meanwhile,
+// and the owner pops what is left. The fourth steal wraps around onto slot
+// 0, which the thief may have claimed: unless the owner's view of head_
+// includes that claim, the write is reported as a race on the slot
+// (sys::ghost_cell), the load buffering ISO C++ would otherwise allow.
+TEST(RunQueue, StealingIntoOwnRingReusesAClaimedSlot) {
+  scenario(exhaustive(2), [] {
+    G* pool[kMaxG] = {};
+    for (int i = 0; i < 12; ++i) make(pool, i);
+    queue victims[4];
+    for (int v = 0; v < 4; ++v)
+      for (int i = 0; i < 3; ++i) WEFT_MODEL_ASSERT(victims[v].push(stamp(pool[3 * v + i])));
+    queue q;
+    taken owner, t1, rest;
+    sys::thread th([&] { thief(q, false, t1); });
+    for (int v = 0; v < 4; ++v) {
+      G* g = q.steal_from(victims[v], false);
+      WEFT_MODEL_ASSERT(g != nullptr);  // a victim of three always yields two
+      owner.add(g);
+      if (G* h = q.pop()) owner.add(h);
+    }
+    while (G* g = q.pop()) owner.add(g);
+    th.join();
+    for (queue& v : victims)
+      while (G* g = v.pop()) rest.add(g);
+    const taken* parts[] = {&owner, &t1, &rest};
+    assert_conserved(12, parts, 3);
+    for (int i = 0; i < 12; ++i) delete pool[i];
   });
 }
 

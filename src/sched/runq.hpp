@@ -12,10 +12,11 @@
 // Orderings (each label is named at its site):
 //   (R1) owner: tail_ release store     ->  (A1) thief: tail_ acquire load
 //        publishes the slot written just before it
-//   (R2) head_ CAS release (thief/owner) ->  (A2) push: head_ acquire load
-//        orders a thief's slot reads before the owner reuses those slots
-//        (excludes load buffering: needed in ISO C++, not in RC11; see push);
-//        the owner's other head_ loads write no slot and are relaxed
+//   (R2) head_ CAS release (thief/owner) ->  (A2) push, steal_from: head_
+//        acquire load; orders a thief's slot reads before the owner reuses
+//        those slots (excludes load buffering: needed in ISO C++, not in
+//        RC11; the checker sees it through ghosts_); the owner's other head_
+//        loads write no slot and are relaxed
 //   (R3) owner: runnext_ exchange release  ->  thief: runnext_ CAS acquire
 //        hands a G and everything written before it was readied to the
 //        thief; the owner reads back only its own stores (thieves store null)
@@ -67,14 +68,15 @@ class run_queue {
   // caller then moves half of it out with take_half()).
   bool push(G* g) {
     // (A2) acquire: pairs with (R2); a slot freed by a thief's CAS is only
-    // reused after the thief's reads of it.
-    // mutate: kept load buffering: ISO C++ allows it, RC11 forbids it.
-    // Relaxed, the thief's slot read and our reuse of the slot could form
-    // that cycle; RC11 is the model of weft::model and Relacy, so no checker
-    // here can kill the weakening. (Go's runqput uses LoadAcq too.)
+    // reused after the thief's reads of it. Relaxed, the thief's slot read
+    // and our reuse of the slot could form load buffering (ISO C++ allows
+    // it; RC11, the model of both checkers, does not): the ghost write below
+    // reports the missing happens-before instead. (Go's runqput uses LoadAcq
+    // too.)
     std::uint32_t h = head_.load(std::memory_order_acquire);
     std::uint32_t t = tail_.load(std::memory_order_relaxed);  // I2: ours
     if (t - h >= N) return false;
+    ghosts_[t % N].write();  // checks (A2): claimed reads of the slot happen before
     slots_[t % N].store(g, std::memory_order_relaxed);
     // (R1) release: publishes the slot to thieves. Pairs with (A1) in grab().
     tail_.store(t + 1, std::memory_order_release);
@@ -147,6 +149,11 @@ class run_queue {
   // victim's runnext_ when its ring is empty (the last pass of a steal).
   G* steal_from(run_queue& victim, bool take_next) {
     std::uint32_t t = tail_.load(std::memory_order_relaxed);  // I2: ours
+    // (A2) acquire, as in push(): grab() writes our slots from t on, and a
+    // thief of ours may have claimed their last Gs; pairs with its (R2), so
+    // its reads of those slots happen before our writes. Our pops' relaxed
+    // loads and release CASes order nothing in that direction.
+    (void)head_.load(std::memory_order_acquire);
     std::uint32_t n = victim.grab(this, t, take_next);
     if (n == 0) return nullptr;
     n--;
@@ -211,18 +218,25 @@ class run_queue {
         if (!runnext_.compare_exchange_strong(next, nullptr, std::memory_order_acquire,
                                               std::memory_order_relaxed))
           continue;
+        dst->ghosts_[dst_tail % N].write();
         dst->slots_[dst_tail % N].store(next, std::memory_order_relaxed);
         return 1;
       }
       if (n > N / 2) continue;  // h and t read inconsistently; retry
       for (std::uint32_t i = 0; i < n; i++) {
         G* g = slots_[(h + i) % N].load(std::memory_order_relaxed);
+        dst->ghosts_[(dst_tail + i) % N].write();
         dst->slots_[(dst_tail + i) % N].store(g, std::memory_order_relaxed);
       }
+      sys::read_mark read = sys::mark_read();  // after the slot reads
       // (R2) release: our slot reads happen before the owner reuses them.
       if (head_.compare_exchange_strong(h, h + n, std::memory_order_release,
-                                        std::memory_order_relaxed))
+                                        std::memory_order_relaxed)) {
+        // The reads count now that the slots are ours: the owner's next
+        // write of each (push, steal_from) must happen after them.
+        for (std::uint32_t i = 0; i < n; i++) ghosts_[(h + i) % N].commit_read(read);
         return n;
+      }
     }
   }
 
@@ -231,6 +245,11 @@ class run_queue {
   sys::atomic<G*> runnext_{nullptr};      // exchanged by the owner, CAS by thieves
   sys::atomic<bool> runnext_new_{false};  // hint: runnext_'s G is new (not under the checkers)
   sys::atomic<G*> slots_[N];              // relaxed; ordered by head_/tail_
+  // The checker's view of each slot as plain data (sys::ghost_cell): the
+  // owner's writes and the thieves' claimed reads, so that a slot reused
+  // before a claimed read of it happens before is reported as a race.
+  // Empty outside weft::model.
+  sys::ghost_cell ghosts_[N];
 };
 
 }  // namespace weft::detail
