@@ -130,6 +130,39 @@ void spin_barrier(unsigned nprocs, int goroutines, bool main_blocks) {
   WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
 }
 
+// A goroutine readied by one that goes on running (here: spins at a
+// barrier until the readied one arrives) must run on the other P. ready()
+// puts it in the waker's runnext, where only an M woken by ready's wakep()
+// (when no spinner is out already) steals it; without that the other M can
+// be asleep and the two never meet: a livelock. Either side may be the one
+// readied: the receiver, if it parked first, or the sender, if the
+// receiver found it parked.
+void readied_while_waker_spins() {
+  auto st = weft::run(procs(2), [] {
+    weft::sys::atomic<std::uint32_t> arrived{0};
+    weft::chan<int> c(std::size_t{0});
+    weft::chan<int> done(std::size_t{1});
+    weft::go([&arrived, c, done] {
+      WEFT_MODEL_ASSERT(c.recv() == 1);
+      arrive_and_wait(arrived, 2);
+      done.send(1);
+    });
+    c.send(1);
+    arrive_and_wait(arrived, 2);
+    WEFT_MODEL_ASSERT(done.recv() == 1);
+  });
+  WEFT_MODEL_ASSERT(st == weft::exit_status::ok);
+}
+
+TEST(Scheduler, ReadiedGoroutineRunsBesideItsSpinningWakerPct) {
+  // PCT, 2000 executions (see the file comment).
+  scenario(sampled(m::strategy::pct, 2000), readied_while_waker_spins);
+}
+TEST(Scheduler, ReadiedGoroutineRunsBesideItsSpinningWakerRandom) {
+  // Random, 2000 executions: a second, unbiased sample.
+  scenario(sampled(m::strategy::random, 2000), readied_while_waker_spins);
+}
+
 TEST(Scheduler, GoroutinesThatMustRunAtOnceAllGetAPPct) {
   // PCT, 2000 executions (see the file comment).
   scenario(sampled(m::strategy::pct, 2000), [] { spin_barrier(3, 3, false); });
