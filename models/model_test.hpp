@@ -38,11 +38,16 @@ inline ::testing::AssertionResult fails_with(const weft::model::result& r,
          << "expected a \"" << kind << "\" failure; got " << weft::model::describe(r);
 }
 
-// Options for an exhaustive search that covers every interleaving.
+// Options for an exhaustive search that covers every interleaving (or,
+// where a suite is built with WEFT_MODEL_TEST_GRAPH, every execution graph:
+// the litmus tests run under both searches).
 inline weft::model::options unbounded() {
   weft::model::options o;
   o.max_preemptions = -1;
   o.environment = false;
+#ifdef WEFT_MODEL_TEST_GRAPH
+  o.search = weft::model::strategy::graph;
+#endif
   return o;
 }
 

@@ -31,6 +31,7 @@ enum class strategy {
   random,      // `iterations` executions, each choice uniformly at random
   pct,         // `iterations` executions of PCT with depth `pct_depth`
   fuzz,        // one execution whose choices come from `fuzz_input`
+  graph,       // every consistent execution graph once (RC11; atomics, fences, threads)
 };
 
 struct options {

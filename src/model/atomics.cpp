@@ -30,7 +30,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "model/engine.hpp"
+#include "model/graph.hpp"
 
 namespace weft::model::rt {
 bool active() noexcept { return detail::g != nullptr && detail::g->cur >= 0; }
@@ -152,6 +152,31 @@ std::uint64_t do_load(object_rec& L, mthread& t, mo order, const char* file, uns
 
 }  // namespace
 
+std::uint64_t apply_rmw(rt::rmw_op k, std::uint64_t old, std::uint64_t arg, std::uint64_t mask) {
+  std::uint64_t r = 0;
+  switch (k) {
+    case rt::rmw_op::xchg:
+      r = arg;
+      break;
+    case rt::rmw_op::add:
+      r = old + arg;
+      break;
+    case rt::rmw_op::sub:
+      r = old - arg;
+      break;
+    case rt::rmw_op::and_:
+      r = old & arg;
+      break;
+    case rt::rmw_op::or_:
+      r = old | arg;
+      break;
+    case rt::rmw_op::xor_:
+      r = old ^ arg;
+      break;
+  }
+  return r & mask;
+}
+
 void engine::wake_spinners(std::uint32_t loc) {
   for (int i = 0; i < nthreads; ++i) {
     mthread& t = threads[static_cast<unsigned>(i)];
@@ -173,6 +198,7 @@ std::uint64_t load(atomic_state& a, std::memory_order order, const char* file, u
   auto idx = static_cast<std::uint32_t>(&L - g->objs.data());
   g->point(pending{op::load, access::read, idx, order == std::memory_order_seq_cst, false}, file,
            line);
+  if (g->gsearch) return g->gsearch->load_op(g->objs[idx], me(), order, file, line);
   return do_load(g->objs[idx], me(), order, file, line);
 }
 
@@ -190,6 +216,7 @@ void store(atomic_state& a, std::uint64_t v, std::memory_order order, const char
   g->point(pending{op::store, access::write, idx, sc, false}, file, line);
   object_rec& L = g->objs[idx];
   mthread& t = me();
+  if (g->gsearch) return g->gsearch->store_op(L, t, v, order, file, line);
   ++t.clock[t.id];
   std::size_t at = L.hist.size();
   if (g->opt.mo_choices) {
@@ -213,30 +240,7 @@ void store(atomic_state& a, std::uint64_t v, std::memory_order order, const char
 std::uint64_t rmw(atomic_state& a, rmw_op k, std::uint64_t arg, std::memory_order order,
                   const char* file, unsigned line) {
   engine_scope scope;
-  auto apply = [&](std::uint64_t old) {
-    std::uint64_t r = 0;
-    switch (k) {
-      case rmw_op::xchg:
-        r = arg;
-        break;
-      case rmw_op::add:
-        r = old + arg;
-        break;
-      case rmw_op::sub:
-        r = old - arg;
-        break;
-      case rmw_op::and_:
-        r = old & arg;
-        break;
-      case rmw_op::or_:
-        r = old | arg;
-        break;
-      case rmw_op::xor_:
-        r = old ^ arg;
-        break;
-    }
-    return r & width_mask(a.size);
-  };
+  auto apply = [&](std::uint64_t old) { return apply_rmw(k, old, arg, width_mask(a.size)); };
   if (!active()) {
     std::uint64_t old = a.bits;
     a.bits = apply(old);
@@ -248,6 +252,11 @@ std::uint64_t rmw(atomic_state& a, rmw_op k, std::uint64_t arg, std::memory_orde
   g->point(pending{op::rmw, access::write, idx, sc, false}, file, line);
   object_rec& L = g->objs[idx];
   mthread& t = me();
+  if (g->gsearch) {
+    bool ok = false;
+    return g->gsearch->rmw_op(L, t, static_cast<std::uint8_t>(k), arg, 0, width_mask(a.size), order,
+                              order, ok, file, line);
+  }
   ++t.clock[t.id];
   store_rec& prev = L.hist.back();
   std::uint64_t old = prev.value;
@@ -282,6 +291,13 @@ bool cas(atomic_state& a, std::uint64_t& expected, std::uint64_t desired, bool w
   g->point(pending{op::cas, access::write, idx, sc, false}, file, line);
   object_rec& L = g->objs[idx];
   mthread& t = me();
+  if (g->gsearch) {  // compare_exchange_weak never fails spuriously here (graph.hpp)
+    bool ok = false;
+    const std::uint64_t old =
+        g->gsearch->rmw_op(L, t, kGraphCas, desired, expected, m, success, failure, ok, file, line);
+    if (!ok) expected = old;
+    return ok;
+  }
   ++t.clock[t.id];
   // Options, in order: success (the latest store holds `expected`); failure
   // reading each store at or after the floor that does not hold it (latest
@@ -338,6 +354,7 @@ void fence(std::memory_order order, const char* file, unsigned line) {
   const bool sc = order == std::memory_order_seq_cst;
   g->point(pending{op::fence, access::none, kNone, false, sc}, file, line);
   mthread& t = me();
+  if (g->gsearch) return g->gsearch->fence_op(t, order, file, line);
   ++t.clock[t.id];
   if (is_acquire(order)) {
     t.clock.join(t.acq, g->nthreads);

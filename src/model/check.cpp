@@ -4,7 +4,7 @@
 // the trace, and a check that the failure reproduces).
 //
 // Environment (when options::environment):
-//   WEFT_MODEL_STRATEGY=exhaustive|random|pct|fuzz   WEFT_MODEL_SEED=n
+//   WEFT_MODEL_STRATEGY=exhaustive|random|pct|fuzz|graph   WEFT_MODEL_SEED=n
 //   WEFT_MODEL_MAX_PREEMPTIONS=n (-1 unbounded)      WEFT_MODEL_ITERATIONS=n
 //   WEFT_MODEL_REPLAY=<token>                        WEFT_MODEL_SHARD=i/n
 #include <chrono>
@@ -14,7 +14,7 @@
 #include <cstring>
 #include <ostream>
 
-#include "model/engine.hpp"
+#include "model/graph.hpp"
 
 namespace weft::model {
 
@@ -37,6 +37,8 @@ void apply_environment(options& o) {
       o.search = strategy::pct;
     else if (!std::strcmp(s, "fuzz"))
       o.search = strategy::fuzz;
+    else if (!std::strcmp(s, "graph"))
+      o.search = strategy::graph;
     else
       std::fprintf(stderr, "weft::model: ignoring WEFT_MODEL_STRATEGY=%s\n", s);
   }
@@ -66,6 +68,8 @@ const char* strategy_name(strategy s) {
       return "pct";
     case strategy::fuzz:
       return "fuzz";
+    case strategy::graph:
+      return "graph";
   }
   return "?";
 }
@@ -136,10 +140,15 @@ result check(const options& given, std::function<void()> body) {
   };
 
   std::uint64_t n = 0;
+  detail::graph_search gs(e);
   if (!o.replay.empty()) {
     if (!detail::decode_choices(o.replay, e.replay)) {
       std::fprintf(stderr, "weft::model: bad replay token\n");
       std::abort();
+    }
+    if (gs.load(e.replay)) {  // a graph's token (whatever the strategy asked for)
+      gs.replay_only = true;
+      e.gsearch = &gs;
     }
     e.replaying = true;
     e.run_execution();
@@ -176,6 +185,17 @@ result check(const options& given, std::function<void()> body) {
         e.run_execution();
         n = 1;
         break;
+      case strategy::graph:
+        e.gsearch = &gs;
+        while (gs.pop()) {
+          e.run_execution();
+          ++n;
+          if (e.failed) break;
+          if (o.max_executions && n >= o.max_executions) break;
+          progress(n);
+        }
+        if (!e.failed && !gs.pending()) r.complete = true;
+        break;
     }
   }
   r.executions = n;
@@ -186,13 +206,17 @@ result check(const options& given, std::function<void()> body) {
     r.failure = e.failure;
     r.message = e.message;
     r.failing_execution = n;
-    std::vector<std::uint32_t> choices = e.log;
+    std::vector<std::uint32_t> choices = e.gsearch ? gs.encode() : e.log;
     r.replay = detail::encode_choices(choices);
     // Replay once with tracing on: the trace, and proof that it reproduces.
     std::string kind = e.failure, msg = e.message;
     e.replay = choices;
     e.replaying = true;
     e.tracing = true;
+    if (e.gsearch) {
+      gs.load(choices);
+      gs.replay_only = true;
+    }
     e.run_execution();
     char head[256];
     std::snprintf(head, sizeof head,
@@ -227,6 +251,7 @@ result check(const options& given, std::function<void()> body) {
                  static_cast<unsigned long long>(e.max_depth),
                  r.ok ? (r.complete ? "ok, complete" : "ok") : r.failure.c_str());
 
+  e.gsearch = nullptr;
   for (auto& t : e.threads) detail::stack_unmap(t.stack);
   sigaction(SIGABRT, &g_previous_abort, nullptr);
   detail::alloc_mark_checker_thread(false);

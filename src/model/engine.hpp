@@ -41,6 +41,8 @@ namespace weft::model::detail {
 
 inline constexpr std::uint32_t kNone = 0xffffffffu;
 
+class graph_search;  // graph.hpp: strategy::graph
+
 // ---- operations ------------------------------------------------------------
 enum class op : std::uint8_t {
   start,
@@ -242,6 +244,7 @@ struct engine {
   std::uint64_t blocked_executions = 0;  // sleep-set blocked (redundant)
   std::uint64_t live_allocs = 0;         // alloc.cpp: blocks of this execution not yet freed
   bool in_engine = false;                // running checker code (its allocations do not count)
+  graph_search* gsearch = nullptr;       // strategy::graph's search (check() owns it)
   std::uint64_t fiber_switches = 0;
 
   // ---- trace (only when replaying a failure) ----
@@ -316,6 +319,8 @@ inline object_rec& engine::object(rt::object& o, obj_kind k, const char* file, u
 }
 
 void alloc_mark_checker_thread(bool on);  // alloc.cpp
+// An RMW's new value from the old one (atomics.cpp), masked to the width.
+std::uint64_t apply_rmw(rt::rmw_op k, std::uint64_t old, std::uint64_t arg, std::uint64_t mask);
 
 std::string encode_choices(const std::vector<std::uint32_t>& v);
 bool decode_choices(const std::string& s, std::vector<std::uint32_t>& out);

@@ -20,7 +20,7 @@
 #include <exception>
 #include <string>
 
-#include "model/engine.hpp"
+#include "model/graph.hpp"
 
 namespace weft::model::detail {
 
@@ -291,6 +291,7 @@ void engine::fail(const char* kind, std::string msg) {
 void engine::exit_thread() {
   mthread& t = me();
   point(pending{op::exit, access::none, kNone, false, false}, t.file, t.line);
+  if (gsearch) gsearch->end_op(t);
   ++t.clock[t.id];
   if (tracing) tracef("  %4llu  T%d  exit\n", static_cast<unsigned long long>(tstep), t.id);
   set_wait(t, wait::finished);
@@ -399,6 +400,7 @@ void engine::begin_execution() {
   fuzz_pos = 0;
   fiber_switches = 0;
   trace.clear();
+  if (gsearch) gsearch->begin_execution();
   spawn(body_entry, body, nullptr, "<check body>", 0);
 }
 

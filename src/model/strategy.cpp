@@ -30,7 +30,7 @@
 // enabled thread with the highest priority runs.
 #include <cstdio>
 
-#include "model/engine.hpp"
+#include "model/graph.hpp"
 
 namespace weft::model::detail {
 
@@ -173,6 +173,7 @@ int engine::choose_pct(std::uint32_t en) {
 }
 
 int engine::choose_thread(std::uint32_t en) {
+  if (gsearch) return gsearch->choose(en);
   const int c = cur;
   const bool cur_en = (en & bit(c)) != 0;
   int r = c;
@@ -200,6 +201,8 @@ int engine::choose_thread(std::uint32_t en) {
         r = nth_bit(en, k);
         break;
       }
+      case strategy::graph:  // graph_search::choose, above
+        break;
     }
   }
   if (r != c && cur_en) ++preemptions;
@@ -242,6 +245,8 @@ std::uint32_t engine::choose_value(std::uint32_t n) {
       case strategy::fuzz:
         if (fuzz_pos < opt.fuzz_input.size())
           v = static_cast<unsigned char>(opt.fuzz_input[fuzz_pos++]) % n;
+        break;
+      case strategy::graph:  // the graph search makes its own choices
         break;
     }
   }

@@ -16,7 +16,7 @@
 #include <climits>
 #include <cstdio>
 
-#include "model/engine.hpp"
+#include "model/graph.hpp"
 
 namespace weft::model::rt {
 
@@ -67,6 +67,7 @@ bool futex_wait(atomic_state& word, std::uint32_t expected, bool timed, std::int
                 const char* file, unsigned line) {
   engine_scope scope;
   if (!active()) return false;
+  if (g->gsearch) graph_unsupported("sys::futex_wait", file, line);
   auto w = index_of(g->location(word, file, line));
   g->point(pending{op::futex_wait, access::write, w, false, false}, file, line);
   mthread& t = me();
@@ -111,6 +112,7 @@ bool futex_wait(atomic_state& word, std::uint32_t expected, bool timed, std::int
 void futex_wake(atomic_state& word, int count, const char* file, unsigned line) {
   engine_scope scope;
   if (!active()) return;
+  if (g->gsearch) graph_unsupported("sys::futex_wake", file, line);
   auto w = index_of(g->location(word, file, line));
   g->point(pending{op::futex_wake, access::write, w, false, false}, file, line);
   mthread& t = me();
@@ -140,6 +142,7 @@ void futex_wake(atomic_state& word, int count, const char* file, unsigned line) 
 void mutex_lock(object& m, const char* file, unsigned line) {
   engine_scope scope;
   if (!active()) return;
+  if (g->gsearch) graph_unsupported("sys::mutex::lock", file, line);
   auto i = index_of(g->object(m, obj_kind::mutex, file, line));
   if (g->objs[i].owner == g->cur)
     g->fail("deadlock", "thread " + std::to_string(g->cur) + " locks mutex #" + std::to_string(i) +
@@ -150,6 +153,7 @@ void mutex_lock(object& m, const char* file, unsigned line) {
 bool mutex_try_lock(object& m, const char* file, unsigned line) {
   engine_scope scope;
   if (!active()) return true;
+  if (g->gsearch) graph_unsupported("sys::mutex::try_lock", file, line);
   auto i = index_of(g->object(m, obj_kind::mutex, file, line));
   g->point(pending{op::try_lock, access::write, i, false, false}, file, line);
   mthread& t = me();
@@ -167,6 +171,7 @@ bool mutex_try_lock(object& m, const char* file, unsigned line) {
 void mutex_unlock(object& m, const char* file, unsigned line) {
   engine_scope scope;
   if (!active()) return;
+  if (g->gsearch) graph_unsupported("sys::mutex::unlock", file, line);
   auto i = index_of(g->object(m, obj_kind::mutex, file, line));
   // Not an access for DPOR: a lock races with the previous lock of the same
   // mutex (Flanagan & Godefroid), whose unlock merely enables it.
@@ -187,6 +192,7 @@ bool cv_wait(object& cv, object& m, bool timed, std::int64_t deadline_ns, const 
              unsigned line) {
   engine_scope scope;
   if (!active()) return true;
+  if (g->gsearch) graph_unsupported("sys::condition_variable::wait", file, line);
   auto c = index_of(g->object(cv, obj_kind::cv, file, line));
   auto mi = index_of(g->object(m, obj_kind::mutex, file, line));
   g->point(pending{op::cv_wait, access::write, c, false, false}, file, line);
@@ -226,6 +232,7 @@ bool cv_wait(object& cv, object& m, bool timed, std::int64_t deadline_ns, const 
 void cv_notify(object& cv, bool all, const char* file, unsigned line) {
   engine_scope scope;
   if (!active()) return;
+  if (g->gsearch) graph_unsupported("sys::condition_variable::notify", file, line);
   auto c = index_of(g->object(cv, obj_kind::cv, file, line));
   g->point(pending{op::cv_notify, access::write, c, false, false}, file, line);
   mthread& t = me();
@@ -254,6 +261,7 @@ void cv_notify(object& cv, bool all, const char* file, unsigned line) {
 void spin(const char* file, unsigned line) {
   engine_scope scope;
   if (!active()) return;
+  if (g->gsearch) graph_unsupported("sys::spin_hint", file, line);
   g->point(pending{op::spin, access::all, kNone, false, false}, file, line);
   mthread& t = me();
   ++t.clock[t.id];

@@ -11,7 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "model/engine.hpp"
+#include "model/graph.hpp"
 
 namespace weft::model::rt {
 
@@ -31,6 +31,7 @@ int spawn(void (*entry)(void*), void* arg, void (*drop)(void*), const char* file
   mthread& parent = me();
   ++parent.clock[parent.id];
   int id = g->spawn(entry, arg, drop, file, line);
+  if (g->gsearch) g->gsearch->spawn_op(parent, id, file, line);
   if (g->tracing)
     g->tracef("  %4llu  T%d  spawn        T%d  %s\n", static_cast<unsigned long long>(g->tstep),
               parent.id, id, g->where(file, line).c_str());
@@ -53,6 +54,7 @@ void join(int id, const char* file, unsigned line) {
   ++t.clock[t.id];
   t.clock.join(child.clock, g->nthreads);
   t.dclock.join(child.dclock, g->nthreads);
+  if (g->gsearch) g->gsearch->join_op(t, id, file, line);
   if (g->tracing)
     g->tracef("  %4llu  T%d  join         T%d  %s\n", static_cast<unsigned long long>(g->tstep),
               t.id, id, g->where(file, line).c_str());
@@ -79,6 +81,7 @@ void tls_set(unsigned slot, void* value) noexcept {
 std::uint32_t choose(std::uint32_t n, const char* file, unsigned line) {
   engine_scope scope;
   if (!active() || n <= 1) return 0;
+  if (g->gsearch) graph_unsupported("sys::random_below", file, line);
   std::uint32_t v = g->choose_value(n);
   if (g->tracing)
     g->tracef("  %4llu  T%d  random_below(%u) = %u  %s\n",
@@ -90,6 +93,7 @@ std::uint32_t choose(std::uint32_t n, const char* file, unsigned line) {
 void cell_access(object& c, bool write, const char* file, unsigned line) {
   engine_scope scope;
   if (!active()) return;
+  if (g->gsearch) graph_unsupported("sys::cell", file, line);
   object_rec& C = g->object(c, obj_kind::cell, file, line);
   mthread& t = me();
   std::uint32_t seq = ++t.clock[t.id];
