@@ -3,7 +3,7 @@
 // variants as chase_lev_relacy.cpp) under each weft::model strategy.
 //
 // usage: chase_lev_weft VARIANT STRATEGY [ITERATIONS] [SEEDS]
-//   STRATEGY  random | pct | bound0..bound3 | full
+//   STRATEGY  random | pct | bound0..bound3 | full | graph
 // prints: weft VARIANT STRATEGY RESULT EXECUTIONS CPU-SECONDS EXEC/S
 // For random and pct, EXECUTIONS is the mean over SEEDS seeds (default 1) of
 // the executions up to and including the first failure.
@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
     o.search = m::strategy::random;
   } else if (s == "pct") {
     o.search = m::strategy::pct;
+  } else if (s == "graph") {  // every execution graph once: no bound
+    o.search = m::strategy::graph;
+    seeds = 1;
   } else if (s.compare(0, 5, "bound") == 0) {
     o.max_preemptions = std::atoi(s.c_str() + 5);
     seeds = 1;

@@ -13,11 +13,15 @@ for v in none push_no_release_fence pop_no_sc_fence steal_no_sc_fence steal_bott
     ./chase_lev_relacy "$v" bound1
     ./chase_lev_relacy "$v" bound2
     [[ $v == none ]] && ./chase_lev_relacy "$v" bound3
+    # Relacy's search without a bound, for the correct deque: stopped at 120 s.
+    [[ $v == none ]] && { timeout 120 ./chase_lev_relacy "$v" full ||
+      printf '%-6s %-22s %-8s %-8s\n' relacy "$v" full 'no end in 120 s'; }
   fi
   ./chase_lev_weft "$v" random 200000 "$seeds"
   ./chase_lev_weft "$v" pct 200000 "$seeds"
   ./chase_lev_weft "$v" bound1
   ./chase_lev_weft "$v" bound2
   [[ $v == none ]] && ./chase_lev_weft "$v" bound3
+  ./chase_lev_weft "$v" graph
   echo
 done
