@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     ok = ok && r.ok;
   }
   double secs = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
-  std::printf("weft   %-22s %-8s %-8s %10.0f %8.2f %10.0f\n", v.c_str(), s.c_str(),
+  std::printf("weft   %-22s %-8s %-8s %10.1f %8.2f %10.0f\n", v.c_str(), s.c_str(),
               ok ? "ok" : "FAILED", total / seeds, secs, secs > 0 ? total / secs : 0.0);
   return 0;
 }

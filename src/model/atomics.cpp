@@ -141,7 +141,19 @@ std::uint64_t do_load(object_rec& L, mthread& t, mo order, const char* file, uns
   const bool sc = order == mo::memory_order_seq_cst;
   std::size_t f = floor_of(L, t, sc);
   std::size_t n = L.hist.size() - f;
-  std::size_t idx = L.hist.size() - 1 - g->choose_value(static_cast<std::uint32_t>(n));
+  // The two classic weak-memory bugs need one old value after something new:
+  // message passing (a thread reads one location's new value, then another
+  // location's old one) and store buffering (a thread stores, then reads
+  // another location's old value). So once a thread has stored, or read a
+  // store newer than it had to, the random strategies (random, pct) prefer
+  // the oldest store it may read for its loads of other locations, 15 times
+  // in 16 (choose_value). Every choice stays possible.
+  const auto loc = static_cast<std::uint32_t>(&L - g->objs.data());
+  const bool stale = t.stale_after != kNone && t.stale_after != loc;
+  const std::uint32_t v = g->choose_value(static_cast<std::uint32_t>(n),
+                                          stale ? static_cast<std::uint32_t>(n - 1) : kNone);
+  if (t.stale_after == kNone && v + 1 < n) t.stale_after = loc;
+  std::size_t idx = L.hist.size() - 1 - v;
   store_rec& s = L.hist[idx];
   observe(s, t);
   acquire_msg(t, s, order);
@@ -229,6 +241,7 @@ void store(atomic_state& a, std::uint64_t v, std::memory_order order, const char
     for (std::size_t p = L.hist.size() - 1; c && p > f; --p)
       if (!L.hist[p].rmw && --c == 0) at = p;
   }
+  if (t.stale_after == kNone) t.stale_after = idx;  // see do_load
   store_rec& s = add_store(L, t, v, release_msg(L, t, order), sc, false, at);
   if (g->tracing) {
     std::size_t i = static_cast<std::size_t>(&s - L.hist.data());

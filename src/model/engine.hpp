@@ -180,6 +180,11 @@ struct mthread {
   void* tls[8] = {};
   std::uint64_t priority = 0;  // PCT
   int spurious_left = 1;       // spurious weak-CAS failures left this execution
+  // Random and PCT: the location of this thread's first store, or of its
+  // first load that read a store newer than it had to (kNone: neither yet);
+  // its loads of other locations then prefer the oldest store they may read
+  // (atomics.cpp, do_load).
+  std::uint32_t stale_after = kNone;
 };
 
 // ---- the search --------------------------------------------------------------------
@@ -273,7 +278,7 @@ struct engine {
   int choose_replayed(std::uint32_t en, int c, bool cur_en);
   int choose_exhaustive(std::uint32_t en, int c, bool cur_en);
   int choose_pct(std::uint32_t en);
-  std::uint32_t choose_value(std::uint32_t n);
+  std::uint32_t choose_value(std::uint32_t n, std::uint32_t prefer = kNone);
   bool advance();
   void dpor_step(int r, std::uint32_t node);
   void add_race(std::uint32_t i, std::uint32_t j, int r, const vclock& cj);

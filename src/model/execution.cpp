@@ -346,6 +346,7 @@ int engine::spawn(void (*entry)(void*), void* arg, void (*drop)(void*), const ch
   t.fence_snap.clear();
   t.fence_bound = 0;
   t.spurious_left = 1;
+  t.stale_after = kNone;
   t.next = pending{};
   t.file = file;
   t.line = line;

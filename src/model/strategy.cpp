@@ -210,7 +210,7 @@ int engine::choose_thread(std::uint32_t en) {
   return r;
 }
 
-std::uint32_t engine::choose_value(std::uint32_t n) {
+std::uint32_t engine::choose_value(std::uint32_t n, std::uint32_t prefer) {
   if (n <= 1) return 0;
   std::uint32_t v = 0;
   if (replaying) {
@@ -240,7 +240,8 @@ std::uint32_t engine::choose_value(std::uint32_t n) {
         break;
       case strategy::random:
       case strategy::pct:
-        v = below(random(), n);
+        // `prefer` 15 times in 16 (do_load's stale reads), else uniform.
+        v = prefer != kNone && (random() & 15) != 0 ? prefer : below(random(), n);
         break;
       case strategy::fuzz:
         if (fuzz_pos < opt.fuzz_input.size())
