@@ -186,6 +186,10 @@ result check(const options& given, std::function<void()> body) {
         n = 1;
         break;
       case strategy::graph:
+        if (o.shard_count > 1)
+          std::fprintf(stderr,
+                       "weft::model: strategy::graph does not shard: WEFT_MODEL_SHARD ignored, "
+                       "this job searches everything\n");
         e.gsearch = &gs;
         while (gs.pop()) {
           e.run_execution();
