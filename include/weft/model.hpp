@@ -68,7 +68,8 @@ struct result {
   bool ok = true;       // no failure found
   std::string failure;  // "assertion", "deadlock", "data race", "livelock",
                         // "blocked at exit", "exception", "abort", "fatal", "leak",
-                        // "nondeterminism"; empty when ok
+                        // "nondeterminism", "unsupported" (strategy::graph);
+                        // empty when ok
   std::uint64_t executions = 0;
   std::string replay;  // WEFT_MODEL_REPLAY=<replay> re-runs the failure
   std::string trace;   // the failing execution, one step a line

@@ -1,8 +1,10 @@
-// graph_test.cpp: strategy::graph (src/model/graph.hpp). It must find
-// exactly the outcomes of the interleaving search (the random programs of
-// dpor_test.cpp, without the mutex), in fewer executions; search the
-// Chase-Lev deque completely without a preemption bound; catch each of its
-// bugs; and reject what it does not support with a clear failure.
+// graph_test.cpp: strategy::graph (src/model/graph.hpp). On random programs
+// (random_programs.hpp, without the mutex) it must find every outcome of the
+// interleaving search, exactly those where that search's operational model
+// is complete, in fewer executions; search the Chase-Lev deque completely
+// without a preemption bound; catch each of its bugs; replay a failure from
+// its token; and reject what it does not support with a clear failure. The
+// litmus suite also runs under it (model_checker_litmus_graph).
 #include <algorithm>
 #include <cstdint>
 #include <mutex>
@@ -14,105 +16,28 @@
 
 #include "chase_lev.hpp"
 #include "model_test.hpp"
+#include "random_programs.hpp"
 
 namespace {
 
 using namespace weft;
-using weft::model_test::outcome;
+using namespace weft::model_test;
 
-struct step {
-  int kind;  // 0 load, 1 store, 2 fetch_add, 3 fence, 4 cas
-  int loc;
-  std::memory_order order;
-  int value;
-};
-using program = std::vector<std::vector<step>>;
-
-program generate(std::uint64_t seed, unsigned max_ops, bool rmws) {
-  auto next = [&] {
-    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-    return static_cast<unsigned>(seed >> 33);
-  };
-  const std::memory_order orders[] = {std::memory_order_relaxed, std::memory_order_acquire,
-                                      std::memory_order_release, std::memory_order_seq_cst};
-  program p(3);
-  for (auto& th : p) {
-    unsigned n = 1 + next() % max_ops;
-    for (unsigned i = 0; i < n; ++i) {
-      step s{static_cast<int>(next() % 5), static_cast<int>(next() % 2), orders[next() % 4],
-             static_cast<int>(1 + next() % 3)};
-      if (!rmws && (s.kind == 2 || s.kind == 4)) s.kind = s.kind == 2 ? 0 : 1;
-      if (!rmws && s.kind != 3 && s.order == std::memory_order_seq_cst)
-        s.order = s.kind == 0 ? std::memory_order_acquire : std::memory_order_release;
-      if (s.kind == 1 && s.order == std::memory_order_acquire) s.order = std::memory_order_release;
-      if (s.kind == 0 && s.order == std::memory_order_release) s.order = std::memory_order_acquire;
-      th.push_back(s);
-    }
-  }
-  return p;
-}
-
-std::set<outcome> run(const program& prog, model::strategy how, std::uint64_t* executions) {
+std::set<outcome> run(const rp_program& prog, model::strategy how, std::uint64_t* executions) {
   model::options o = weft::model_test::unbounded();
   o.search = how;
   o.progress = false;
-  std::set<outcome> seen;
-  auto r = model::check(o, [&] {
-    sys::atomic<int> loc[2] = {{0}, {0}};
-    long reads[3][4] = {};
-    int nreads[3] = {};
-    auto body = [&](int t) {
-      for (const step& s : prog[static_cast<unsigned>(t)]) {
-        auto& x = loc[s.loc];
-        switch (s.kind) {
-          case 0:
-            reads[t][nreads[t]++] = x.load(s.order);
-            break;
-          case 1:
-            x.store(s.value, s.order);
-            break;
-          case 2:
-            reads[t][nreads[t]++] = x.fetch_add(s.value, s.order);
-            break;
-          case 3:
-            sys::atomic_thread_fence(s.order);
-            break;
-          case 4: {
-            int e = s.value - 1;
-            bool ok =
-                x.compare_exchange_strong(e, s.value + 10, s.order, std::memory_order_relaxed);
-            reads[t][nreads[t]++] = ok ? 100 + e : e;
-            break;
-          }
-        }
-      }
-    };
-    sys::thread a([&] { body(1); }), b([&] { body(2); });
-    body(0);
-    a.join();
-    b.join();
-    outcome out;
-    for (int t = 0; t < 3; ++t) {
-      out.insert(out.end(), reads[t], reads[t] + nreads[t]);
-      out.push_back(-1);
-    }
-    out.push_back(loc[0].load(std::memory_order_relaxed));
-    out.push_back(loc[1].load(std::memory_order_relaxed));
-    seen.insert(out);
-  });
-  EXPECT_TRUE(r.ok) << model::describe(r);
-  EXPECT_TRUE(r.complete);
-  *executions = r.executions;
-  return seen;
+  return rp_run(prog, o, executions);
 }
 
-// Without RMWs the interleaving search's operational model is complete for
-// RC11 (a store may take any coherence position after what it observed):
-// both searches must give the same outcomes.
+// Without RMWs and seq_cst accesses (seq_cst fences stay) the interleaving
+// search's operational model is complete for RC11 (a store may take any
+// coherence position after what it observed): both searches must give the
+// same outcomes.
 TEST(GraphSearch, SameOutcomesAsInterleavingSearchWithoutRmws) {
   std::uint64_t graph_total = 0, exhaustive_total = 0;
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
-    program p = generate(seed, 3, false);
+    rp_program p = rp_generate(seed, 3, 0);
     std::uint64_t n1 = 0, n2 = 0;
     auto g = run(p, model::strategy::graph, &n1);
     auto e = run(p, model::strategy::exhaustive, &n2);
@@ -136,7 +61,7 @@ TEST(GraphSearch, EveryOutcomeOfTheInterleavingSearchWithRmws) {
   std::uint64_t graph_total = 0, exhaustive_total = 0;
   int more = 0;
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
-    program p = generate(seed, 3, true);
+    rp_program p = rp_generate(seed, 3, rp_rmws | rp_sc_access);
     std::uint64_t n1 = 0, n2 = 0;
     auto g = run(p, model::strategy::graph, &n1);
     auto e = run(p, model::strategy::exhaustive, &n2);

@@ -224,6 +224,7 @@ struct engine {
   std::uint64_t tstep = 0;       // steps executed (numbers the trace)
   int spinners = 0;
   bool done = false;
+  bool abandoned = false;  // strategy::graph gave the execution up (graph_search::abandon)
   bool failed = false;
   std::string failure, message;
   std::uint32_t failed_step = 0;

@@ -444,7 +444,7 @@ int graph_search::choose(std::uint32_t en) {
 void graph_search::abandon() {
   ++inconsistent;
   ++e_.blocked_executions;
-  e_.done = true;
+  e_.done = e_.abandoned = true;
   context_switch(&e_.threads[static_cast<unsigned>(e_.cur)].ctx, &e_.sched_ctx);
   __builtin_unreachable();
 }
@@ -685,15 +685,8 @@ void graph_search::trace_event(std::uint32_t id, bool replay) {
     case gk::fence:
       std::snprintf(what, sizeof what, "fence  %-8s", order_name(E.order));
       break;
-    case gk::spawn:
-      std::snprintf(what, sizeof what, "spawn        T%u", E.link);
-      break;
-    case gk::join:
-      std::snprintf(what, sizeof what, "join         T%u", E.link);
-      break;
-    case gk::end:
-      std::snprintf(what, sizeof what, "exit");
-      break;
+    default:  // spawn, join, end: returned above
+      return;
   }
   e_.tracef("  %4llu  T%u  %s%s  [event %u, stamp %u]  %s\n",
             static_cast<unsigned long long>(e_.tstep), E.thread, what, replay ? "" : "  (new)",
@@ -826,61 +819,46 @@ void graph_search::store_op(object_rec& L, mthread& t, std::uint64_t v, std::mem
   trace_event(id, false);
 }
 
-namespace {
-gev plain_event(gk k, const mthread& t, std::memory_order o, std::uint32_t link, const char* file,
-                unsigned line) {
-  gev e;
-  e.kind = k;
-  e.order = o;
-  e.thread = static_cast<std::uint16_t>(t.id);
-  e.link = link;
-  e.file = file;
-  e.line = line;
-  return e;
-}
-}  // namespace
-
-void graph_search::fence_op(mthread& t, std::memory_order o, const char* file, unsigned line) {
-  std::uint32_t id = replayed(t, gk::fence, kNone, "fence");
+// A fence, spawn, join or thread exit: replayed (the same kind, order and
+// other thread as recorded) or added; none of them branches.
+void graph_search::plain_op(mthread& t, gk kind, std::memory_order o, std::uint32_t link,
+                            const char* what, const char* file, unsigned line) {
+  std::uint32_t id = replayed(t, kind, kNone, what);
   if (id != kNone) {
-    if (cur_.ev[id].order != o)
-      e_.fail("nondeterminism", "graph replay: a fence of another order than recorded");
+    if (cur_.ev[id].order != o || cur_.ev[id].link != link)
+      e_.fail("nondeterminism", std::string("graph replay: a ") + what + " other than recorded");
+    cur_.ev[id].file = file;
+    cur_.ev[id].line = line;
   } else {
-    id = add_event(plain_event(gk::fence, t, o, kNone, file, line));
+    gev e;
+    e.kind = kind;
+    e.order = o;
+    e.thread = static_cast<std::uint16_t>(t.id);
+    e.link = link;
+    e.file = file;
+    e.line = line;
+    id = add_event(e);
   }
   trace_event(id, true);
+}
+
+void graph_search::fence_op(mthread& t, std::memory_order o, const char* file, unsigned line) {
+  plain_op(t, gk::fence, o, kNone, "fence", file, line);
 }
 
 void graph_search::spawn_op(mthread& parent, int child, const char* file, unsigned line) {
-  std::uint32_t id = replayed(parent, gk::spawn, kNone, "spawn");
-  if (id != kNone) {
-    if (cur_.ev[id].link != static_cast<std::uint32_t>(child))
-      e_.fail("nondeterminism", "graph replay: a thread spawned in another order than recorded");
-  } else {
-    id = add_event(plain_event(gk::spawn, parent, std::memory_order_relaxed,
-                               static_cast<std::uint32_t>(child), file, line));
-  }
+  plain_op(parent, gk::spawn, std::memory_order_relaxed, static_cast<std::uint32_t>(child), "spawn",
+           file, line);
   if (cur_.thr.size() <= static_cast<unsigned>(child)) cur_.thr.resize(child + 1u);
-  trace_event(id, true);
 }
 
 void graph_search::join_op(mthread& t, int child, const char* file, unsigned line) {
-  std::uint32_t id = replayed(t, gk::join, kNone, "join");
-  if (id != kNone) {
-    if (cur_.ev[id].link != static_cast<std::uint32_t>(child))
-      e_.fail("nondeterminism", "graph replay: a join of another thread than recorded");
-  } else {
-    id = add_event(plain_event(gk::join, t, std::memory_order_relaxed,
-                               static_cast<std::uint32_t>(child), file, line));
-  }
-  trace_event(id, true);
+  plain_op(t, gk::join, std::memory_order_relaxed, static_cast<std::uint32_t>(child), "join", file,
+           line);
 }
 
 void graph_search::end_op(mthread& t) {
-  std::uint32_t id = replayed(t, gk::end, kNone, "exit");
-  if (id == kNone)
-    id = add_event(plain_event(gk::end, t, std::memory_order_relaxed, kNone, t.file, t.line));
-  trace_event(id, true);
+  plain_op(t, gk::end, std::memory_order_relaxed, kNone, "exit", t.file, t.line);
 }
 
 // ---- replay tokens ---------------------------------------------------------------

@@ -166,6 +166,8 @@ class graph_search {
   std::uint32_t replayed(mthread& t, gk kind, std::uint32_t loc, const char* what,
                          bool rmw_write = false);
   std::uint32_t add_event(gev e);
+  void plain_op(mthread& t, gk kind, std::memory_order o, std::uint32_t link, const char* what,
+                const char* file, unsigned line);
   void skip_replayed();
   bool consistent(const ggraph& G, std::uint32_t e, bool full_psc = false);
   void push(const ggraph& G) {
