@@ -23,11 +23,12 @@ namespace {
 using namespace weft;
 using namespace weft::model_test;
 
-std::set<outcome> run(const rp_program& prog, model::strategy how, std::uint64_t* executions) {
+std::set<outcome> run(const rp_program& prog, model::strategy how, std::uint64_t* executions,
+                      bool weak_cas = false) {
   model::options o = weft::model_test::unbounded();
   o.search = how;
   o.progress = false;
-  return rp_run(prog, o, executions);
+  return rp_run(prog, o, executions, weak_cas);
 }
 
 // Without RMWs and seq_cst accesses (seq_cst fences stay) the interleaving
@@ -57,14 +58,14 @@ TEST(GraphSearch, SameOutcomesAsInterleavingSearchWithoutRmws) {
 // after an RMW that happens later in every interleaving (see
 // StoreCoherenceAfterAPorfLaterRmw). The graph search must still find every
 // outcome it finds.
-TEST(GraphSearch, EveryOutcomeOfTheInterleavingSearchWithRmws) {
+void every_outcome_with_rmws(bool weak_cas) {
   std::uint64_t graph_total = 0, exhaustive_total = 0;
   int more = 0;
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
     rp_program p = rp_generate(seed, 3, rp_rmws | rp_sc_access);
     std::uint64_t n1 = 0, n2 = 0;
-    auto g = run(p, model::strategy::graph, &n1);
-    auto e = run(p, model::strategy::exhaustive, &n2);
+    auto g = run(p, model::strategy::graph, &n1, weak_cas);
+    auto e = run(p, model::strategy::exhaustive, &n2, weak_cas);
     bool subset = std::includes(g.begin(), g.end(), e.begin(), e.end());
     EXPECT_TRUE(subset) << "program seed " << seed;
     if (!subset) break;
@@ -79,6 +80,12 @@ TEST(GraphSearch, EveryOutcomeOfTheInterleavingSearchWithRmws) {
       static_cast<unsigned long long>(graph_total),
       static_cast<unsigned long long>(exhaustive_total), more);
 }
+
+TEST(GraphSearch, EveryOutcomeOfTheInterleavingSearchWithRmws) { every_outcome_with_rmws(false); }
+
+// compare_exchange_weak: one spurious failure per thread and execution, in
+// both searches.
+TEST(GraphSearch, EveryOutcomeOfTheInterleavingSearchWithWeakCas) { every_outcome_with_rmws(true); }
 
 }  // namespace
 

@@ -60,7 +60,7 @@ inline rp_program rp_generate(std::uint64_t seed, unsigned max_ops, unsigned all
 
 // Every outcome of `prog` under a complete search with `o`.
 inline std::set<outcome> rp_run(const rp_program& prog, const weft::model::options& o,
-                                std::uint64_t* executions) {
+                                std::uint64_t* executions, bool weak_cas = false) {
   std::set<outcome> seen;
   auto r = weft::model::check(o, [&] {
     sys::atomic<int> loc[2] = {{0}, {0}};
@@ -88,8 +88,10 @@ inline std::set<outcome> rp_run(const rp_program& prog, const weft::model::optio
             break;
           case 4: {
             int e = s.value - 1;
-            bool ok =
-                x.compare_exchange_strong(e, s.value + 10, s.order, std::memory_order_relaxed);
+            bool ok = weak_cas ? x.compare_exchange_weak(e, s.value + 10, s.order,
+                                                         std::memory_order_relaxed)
+                               : x.compare_exchange_strong(e, s.value + 10, s.order,
+                                                           std::memory_order_relaxed);
             out = ok ? 100 + e : e;
             ++nreads[t];
             break;

@@ -267,8 +267,8 @@ std::uint64_t rmw(atomic_state& a, rmw_op k, std::uint64_t arg, std::memory_orde
   mthread& t = me();
   if (g->gsearch) {
     bool ok = false;
-    return g->gsearch->rmw_op(L, t, static_cast<std::uint8_t>(k), arg, 0, width_mask(a.size), order,
-                              order, ok, file, line);
+    return g->gsearch->rmw_op(L, t, static_cast<std::uint8_t>(k), arg, 0, width_mask(a.size), false,
+                              order, order, ok, file, line);
   }
   ++t.clock[t.id];
   store_rec& prev = L.hist.back();
@@ -304,10 +304,11 @@ bool cas(atomic_state& a, std::uint64_t& expected, std::uint64_t desired, bool w
   g->point(pending{op::cas, access::write, idx, sc, false}, file, line);
   object_rec& L = g->objs[idx];
   mthread& t = me();
-  if (g->gsearch) {  // compare_exchange_weak never fails spuriously here (graph.hpp)
+  if (g->gsearch) {
     bool ok = false;
     const std::uint64_t old =
-        g->gsearch->rmw_op(L, t, kGraphCas, desired, expected, m, success, failure, ok, file, line);
+        g->gsearch->rmw_op(L, t, kGraphCas, desired, expected, m,
+                           weak && g->opt.spurious_cas_failures, success, failure, ok, file, line);
     if (!ok) expected = old;
     return ok;
   }

@@ -41,6 +41,16 @@ std::uint64_t rmw_value(const gev& r, std::uint64_t old) {
   return apply_rmw(static_cast<rt::rmw_op>(r.rop), old, r.arg, r.mask);
 }
 
+// Whether the weak CAS r may fail spuriously on what it reads: it reads
+// `expected`, and its thread has not failed spuriously before (one per
+// thread and execution, as under the other strategies).
+bool may_fail_spuriously(const ggraph& G, const gev& r) {
+  if (!r.weak || G.read_value(r) != r.expected) return false;
+  for (std::uint32_t i = 0; i < r.index; ++i)
+    if (G.ev[G.thr[r.thread][i]].spurious) return false;
+  return true;
+}
+
 bool same_loc(const gev& a, const gev& b) { return a.loc != kNone && a.loc == b.loc; }
 
 std::uint32_t spawner_of(const ggraph& G, unsigned t) {
@@ -514,10 +524,15 @@ void graph_search::add_read(std::uint32_t id) {
   const std::uint32_t loc = cur_.ev[id].loc;
   const auto& co = cur_.co[loc];
   const std::uint32_t comax = co.empty() ? kNone : co.back();
-  std::vector<std::uint32_t> ok;
+  std::vector<std::uint32_t> ok, spurious;
   for (std::size_t k = 0; k <= co.size(); ++k) {
     const std::uint32_t w = k == 0 ? kNone : co[k - 1];
     cur_.ev[id].link = w;
+    if (may_fail_spuriously(cur_, cur_.ev[id])) {  // a choice besides the write read
+      cur_.ev[id].spurious = true;
+      if (consistent(cur_, id)) spurious.push_back(w);
+      cur_.ev[id].spurious = false;
+    }
     if (!consistent(cur_, id)) continue;
     if (cur_.succeeds(cur_.ev[id]) && has_rmw_reader(cur_, w, loc)) {
       // Another RMW already reads w: no graph has both, but the write this
@@ -539,6 +554,14 @@ void graph_search::add_read(std::uint32_t id) {
       ggraph G = cur_;
       G.ev[id].link = w;
       G.ev[id].added_max = w == comax;
+      push(G);
+    }
+  if (!replay_only)
+    for (std::uint32_t w : spurious) {
+      ggraph G = cur_;
+      G.ev[id].link = w;
+      G.ev[id].spurious = true;
+      G.ev[id].added_max = false;
       push(G);
     }
   cur_.ev[id].link = chosen;
@@ -644,8 +667,18 @@ void graph_search::backward_revisits(const ggraph& G, std::uint32_t w) {
     if (!restrict_to(G, keep, H, map)) continue;
     const std::uint32_t r2 = map[r], w2 = map[w];
     H.ev[r2].link = w2;
+    H.ev[r2].spurious = false;
     H.ev[r2].added_max = H.co[W.loc].back() == w2;
     P.each([&](unsigned x) { H.ev[map[x]].revisitable = false; });
+    if (may_fail_spuriously(H, H.ev[r2])) {
+      ggraph S = H;
+      S.ev[r2].spurious = true;
+      S.ev[r2].added_max = false;
+      if (consistent(S, r2, true)) {
+        ++revisits;
+        push(S);
+      }
+    }
     // Checked whole: w may be the write of a conflicting RMW, never checked.
     if (!consistent(H, r2, true)) continue;
     if (H.succeeds(H.ev[r2]) && has_rmw_reader(H, w2, W.loc)) {
@@ -665,18 +698,20 @@ void graph_search::trace_event(std::uint32_t id, bool replay) {
   char what[160];
   const std::uint32_t obj = E.loc == kNone || E.loc >= locobj_.size() ? kNone : locobj_[E.loc];
   switch (E.kind) {
-    case gk::read:
+    case gk::read: {
+      const char* how = E.spurious ? ", fails spuriously" : "";
       if (E.link == kNone)
-        std::snprintf(what, sizeof what, "%-6s %-8s #%u = %llu  (initial value%s)",
+        std::snprintf(what, sizeof what, "%-6s %-8s #%u = %llu  (initial value%s%s)",
                       E.rmw ? "rmw-r" : "load", order_name(effective(cur_, E)), obj,
                       static_cast<unsigned long long>(cur_.read_value(E)),
-                      cur_.co[E.loc].empty() ? ", latest" : ", not latest");
+                      cur_.co[E.loc].empty() ? ", latest" : ", not latest", how);
       else
-        std::snprintf(what, sizeof what, "%-6s %-8s #%u = %llu  (write %u of T%u, co %u of %zu)",
+        std::snprintf(what, sizeof what, "%-6s %-8s #%u = %llu  (write %u of T%u, co %u of %zu%s)",
                       E.rmw ? "rmw-r" : "load", order_name(effective(cur_, E)), obj,
                       static_cast<unsigned long long>(cur_.read_value(E)), cur_.ev[E.link].index,
-                      cur_.ev[E.link].thread, cur_.ev[E.link].cpos, cur_.co[E.loc].size());
+                      cur_.ev[E.link].thread, cur_.ev[E.link].cpos, cur_.co[E.loc].size(), how);
       break;
+    }
     case gk::write:
       std::snprintf(what, sizeof what, "%-6s %-8s #%u = %llu  (co %u of %zu)",
                     E.rmw ? "rmw-w" : "store", order_name(E.order), obj,
@@ -696,11 +731,11 @@ void graph_search::trace_event(std::uint32_t id, bool replay) {
 std::uint64_t graph_search::load_op(object_rec& L, mthread& t, std::memory_order o,
                                     const char* file, unsigned line) {
   bool ok = false;
-  return rmw_op(L, t, kGraphLoad, 0, 0, 0, o, o, ok, file, line);
+  return rmw_op(L, t, kGraphLoad, 0, 0, 0, false, o, o, ok, file, line);
 }
 
 std::uint64_t graph_search::rmw_op(object_rec& L, mthread& t, std::uint8_t rop, std::uint64_t arg,
-                                   std::uint64_t expected, std::uint64_t mask,
+                                   std::uint64_t expected, std::uint64_t mask, bool weak,
                                    std::memory_order success, std::memory_order failure, bool& ok,
                                    const char* file, unsigned line) {
   const bool rmw = rop != kGraphLoad, cas = rop == kGraphCas;
@@ -717,7 +752,7 @@ std::uint64_t graph_search::rmw_op(object_rec& L, mthread& t, std::uint8_t rop, 
     } else if (loc != E.loc) {
       e_.fail("nondeterminism", "graph replay: an atomic is not the one recorded");
     }
-    if (E.rmw != rmw || E.rop != rop || E.arg != arg || E.expected != expected)
+    if (E.rmw != rmw || E.rop != rop || E.arg != arg || E.expected != expected || E.weak != weak)
       e_.fail("nondeterminism", "graph replay: a different read-modify-write than recorded");
     cur_.ev[id].file = file;
     cur_.ev[id].line = line;
@@ -736,6 +771,7 @@ std::uint64_t graph_search::rmw_op(object_rec& L, mthread& t, std::uint8_t rop, 
     r.order = success;
     r.rmw = rmw;
     r.cas = cas;
+    r.weak = weak;
     r.expected = expected;
     r.rop = rop;
     r.arg = arg;
@@ -877,7 +913,7 @@ std::vector<std::uint32_t> graph_search::encode() const {
   for (const gev& e : cur_.ev) {
     v.push_back(static_cast<std::uint32_t>(e.kind) | static_cast<std::uint32_t>(e.order) << 4 |
                 static_cast<std::uint32_t>(e.fail_order) << 8 | e.rmw << 16 | e.cas << 17 |
-                e.added_max << 18 | e.revisitable << 19);
+                e.weak << 20 | e.spurious << 21 | e.added_max << 18 | e.revisitable << 19);
     v.push_back(e.thread);
     v.push_back(e.loc);
     v.push_back(e.link);
@@ -935,6 +971,8 @@ bool graph_search::load(const std::vector<std::uint32_t>& v) {
     e.fail_order = static_cast<std::memory_order>((f >> 8) & 15);
     e.rmw = (f >> 16) & 1;
     e.cas = (f >> 17) & 1;
+    e.weak = (f >> 20) & 1;
+    e.spurious = (f >> 21) & 1;
     e.added_max = (f >> 18) & 1;
     e.revisitable = (f >> 19) & 1;
     e.thread = static_cast<std::uint16_t>(th);

@@ -33,7 +33,8 @@
 // (every order), fences, and thread spawn/join; sys::cell, mutexes, futexes,
 // condition variables, spin_hint, random_below and timed waits fail the
 // execution with a clear message (use strategy::exhaustive for those), and
-// compare_exchange_weak does not fail spuriously here.
+// compare_exchange_weak fails spuriously as under the other strategies (once
+// per thread and execution, a choice of its own).
 //
 // Invariants:
 //   G1  a graph on the stack is consistent, and each thread's events in it
@@ -81,8 +82,10 @@ struct gev {
   gk kind = gk::read;
   std::memory_order order = std::memory_order_relaxed;       // a CAS read: when it succeeds
   std::memory_order fail_order = std::memory_order_relaxed;  // a CAS read: when it fails
-  bool rmw = false;  // read: of an RMW (its write follows if it succeeds); write: an RMW's write
-  bool cas = false;  // read of a compare-exchange: succeeds iff it reads `expected`
+  bool rmw = false;   // read: of an RMW (its write follows if it succeeds); write: an RMW's write
+  bool cas = false;   // read of a compare-exchange: succeeds iff it reads `expected`
+  bool weak = false;  // compare_exchange_weak: may fail spuriously
+  bool spurious = false;    // a weak CAS that failed although it read `expected`
   bool added_max = true;    // read: read the co-last write; write: placed co-last
   bool revisitable = true;  // false once in the prefix of a revisiting write
   std::uint16_t thread = 0;
@@ -121,7 +124,9 @@ struct ggraph {
   std::uint32_t add(gev e);
   void co_insert(std::uint32_t id, std::uint32_t at);  // at: index into co[loc]
   void co_remove(std::uint32_t id);
-  bool succeeds(const gev& r) const { return r.rmw && (!r.cas || read_value(r) == r.expected); }
+  bool succeeds(const gev& r) const {
+    return r.rmw && !r.spurious && (!r.cas || read_value(r) == r.expected);
+  }
 };
 
 // What the consistency check computes over a graph.
@@ -151,8 +156,9 @@ class graph_search {
   // A read; an RMW (rop an rt::rmw_op, or kGraphCas) also writes, if it
   // succeeds, the value rmw_value() gives.
   std::uint64_t rmw_op(object_rec& L, mthread& t, std::uint8_t rop, std::uint64_t arg,
-                       std::uint64_t expected, std::uint64_t mask, std::memory_order success,
-                       std::memory_order failure, bool& ok, const char* file, unsigned line);
+                       std::uint64_t expected, std::uint64_t mask, bool weak,
+                       std::memory_order success, std::memory_order failure, bool& ok,
+                       const char* file, unsigned line);
   void fence_op(mthread& t, std::memory_order o, const char* file, unsigned line);
   void spawn_op(mthread& parent, int child, const char* file, unsigned line);
   void join_op(mthread& t, int child, const char* file, unsigned line);
