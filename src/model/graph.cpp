@@ -225,6 +225,41 @@ bool psc_ok(const ggraph& G, const gviews& V) {
     if (G.is_access(G.ev[e])) locbits[G.ev[e].loc].set(e);
   auto is_fence = [&](std::uint32_t e) { return G.ev[e].kind == gk::fence; };
 
+  // po|!=loc; hb; po|!=loc from an event whose first po-later event at
+  // another location is c: Y = c and its hb-successors (those of any later
+  // such event are among them); then each event of Y with a po-earlier
+  // event of Y at another location. Memoised by c.
+  std::vector<gbits> mid(n);
+  std::vector<char> have_mid(n, 0);
+  auto middle_row = [&](std::uint32_t c) -> const gbits& {
+    if (have_mid[c]) return mid[c];
+    have_mid[c] = 1;
+    gbits y = succ[c];
+    y.set(c);
+    gbits r;
+    for (const auto& tt : G.thr) {
+      std::uint32_t loc0 = kNone;
+      int distinct = 0;  // distinct locations seen so far (2: two or more)
+      bool fence_seen = false;
+      for (std::uint32_t b : tt) {
+        if (!y.has(b)) continue;
+        const gev& B = G.ev[b];
+        const bool other =
+            fence_seen || distinct >= 2 || (distinct == 1 && (B.loc == kNone || loc0 != B.loc));
+        if (other) r.set(b);
+        if (B.loc == kNone) {
+          fence_seen = true;
+        } else if (distinct == 0) {
+          loc0 = B.loc;
+          distinct = 1;
+        } else if (loc0 != B.loc) {
+          distinct = 2;
+        }
+      }
+    }
+    mid[c] = r;
+    return mid[c];
+  };
   // scb's row for a', memoised.
   std::vector<gbits> scb(n);
   std::vector<char> have(n, 0);
@@ -239,33 +274,7 @@ bool psc_ok(const ggraph& G, const gviews& V) {
       r.set(th[k]);  // po
       if (first_other == kNone && !same_loc(G.ev[th[k]], A)) first_other = th[k];
     }
-    if (first_other != kNone) {
-      // po|!=loc; hb; po|!=loc: Y = the hb-successors of the first po-later
-      // event at another location (all later ones' are among them); then
-      // each event of Y with a po-earlier event of Y at another location.
-      gbits y = succ[first_other];
-      y.set(first_other);
-      for (const auto& tt : G.thr) {
-        std::uint32_t loc0 = kNone;
-        int distinct = 0;  // distinct locations (a fence counts as its own) seen so far
-        bool fence_seen = false;
-        for (std::uint32_t b : tt) {
-          if (!y.has(b)) continue;
-          const gev& B = G.ev[b];
-          const bool other =
-              fence_seen || distinct >= 2 || (distinct == 1 && (B.loc == kNone || loc0 != B.loc));
-          if (other) r.set(b);
-          if (B.loc == kNone) {
-            fence_seen = true;
-          } else if (distinct == 0) {
-            loc0 = B.loc;
-            distinct = 1;
-          } else if (loc0 != B.loc) {
-            distinct = 2;
-          }
-        }
-      }
-    }
+    if (first_other != kNone) r |= middle_row(first_other);
     if (G.is_access(A)) {
       gbits hl = succ[a];  // hb|loc
       for (unsigned k = 0; k < kGraphMaxEvents / 64; ++k) hl.w[k] &= locbits[A.loc].w[k];
@@ -278,16 +287,33 @@ bool psc_ok(const ggraph& G, const gviews& V) {
     scb[a] = r;
     return scb[a];
   };
-  // eco's row for an access x (same location): writes after it, reads of
-  // writes after it, and for a write the reads of it.
-  auto eco_row = [&](std::uint32_t x, gbits& out) {
-    const gev& X = G.ev[x];
-    const std::uint32_t px = G.pos(X);
-    locbits[X.loc].each([&](unsigned y) {
-      const gev& Y = G.ev[y];
-      const std::uint32_t py = G.pos(Y);
-      if (py > px || (X.kind == gk::write && Y.kind == gk::read && py == px)) out.set(y);
+  // eco from any access of X: per location, what eco follows the access of
+  // least coherence position m (every other's eco is inside it): the
+  // accesses past m, and the reads at m if a write of X sits at m.
+  std::vector<std::uint32_t> minpos(G.co.size());
+  std::vector<char> write_at_min(G.co.size());
+  auto eco_from = [&](const gbits& X, gbits& out) {
+    std::fill(minpos.begin(), minpos.end(), kNone);
+    X.each([&](unsigned x) {
+      const gev& E = G.ev[x];
+      if (!G.is_access(E)) return;
+      const std::uint32_t p = G.pos(E);
+      if (p < minpos[E.loc]) {
+        minpos[E.loc] = p;
+        write_at_min[E.loc] = E.kind == gk::write;
+      } else if (p == minpos[E.loc] && E.kind == gk::write) {
+        write_at_min[E.loc] = 1;
+      }
     });
+    for (std::size_t l = 0; l < G.co.size(); ++l) {
+      if (minpos[l] == kNone) continue;
+      locbits[l].each([&](unsigned y) {
+        const gev& Y = G.ev[y];
+        const std::uint32_t py = G.pos(Y);
+        if (py > minpos[l] || (write_at_min[l] && Y.kind == gk::read && py == minpos[l]))
+          out.set(y);
+      });
+    }
   };
 
   const std::size_t k = sc.size();
@@ -297,10 +323,8 @@ bool psc_ok(const ggraph& G, const gviews& V) {
     gbits row = scb_row(a);
     gbits eco;  // psc_F: eco from a's hb-successors
     if (is_fence(a)) {
-      succ[a].each([&](unsigned a2) {
-        row |= scb_row(a2);
-        if (G.is_access(G.ev[a2])) eco_row(a2, eco);
-      });
+      succ[a].each([&](unsigned a2) { row |= scb_row(a2); });
+      eco_from(succ[a], eco);
     }
     for (std::size_t j = 0; j < k; ++j) {
       const std::uint32_t b = sc[j];
