@@ -29,7 +29,8 @@
 //
 // The body runs for real, as in every strategy: an execution replays the
 // popped graph's events in stamp order (each read returns the value of its
-// rf write, recorded in the graph), then extends it. It supports atomics
+// rf write, recorded in the graph; an RMW's write that a revisit added
+// after other events is replayed with its read), then extends it. It supports atomics
 // (every order), fences, and thread spawn/join; sys::cell, mutexes, futexes,
 // condition variables, spin_hint, random_below and timed waits fail the
 // execution with a clear message (use strategy::exhaustive for those), and
