@@ -509,10 +509,25 @@ std::uint32_t graph_search::replayed(mthread& t, gk kind, std::uint32_t loc, con
 // The location of an atomic in this execution's graph. A replayed event
 // names its location; a new one takes the location the object already has,
 // or a new one.
-std::uint32_t graph_search::loc_of(object_rec& L) {
+std::uint32_t graph_search::loc_of(object_rec& L, std::uint32_t recorded) {
   const auto obj = static_cast<std::uint32_t>(&L - e_.objs.data());
   if (locmap_.size() <= obj) locmap_.resize(obj + 1u, kNone);
-  return locmap_[obj];
+  std::uint32_t& loc = locmap_[obj];
+  if (recorded != kNone) {  // a replayed event: the object must be the recorded one
+    if (loc == kNone && recorded < locobj_.size() && locobj_[recorded] == kNone &&
+        cur_.init[recorded] == L.st->bits) {
+      loc = recorded;
+      locobj_[recorded] = obj;
+    }
+    if (loc != recorded)
+      e_.fail("nondeterminism", "graph replay: an atomic is not the one recorded");
+  } else if (loc == kNone) {  // a new event on an object new to the graph
+    loc = static_cast<std::uint32_t>(cur_.init.size());
+    cur_.init.push_back(L.st->bits);
+    cur_.co.emplace_back();
+    locobj_.push_back(obj);
+  }
+  return loc;
 }
 
 std::uint32_t graph_search::add_event(gev e) {
@@ -763,33 +778,17 @@ std::uint64_t graph_search::rmw_op(object_rec& L, mthread& t, std::uint8_t rop, 
                                    std::memory_order success, std::memory_order failure, bool& ok,
                                    const char* file, unsigned line) {
   const bool rmw = rop != kGraphLoad, cas = rop == kGraphCas;
-  std::uint32_t loc = loc_of(L);
   std::uint32_t id = replayed(t, gk::read, kNone, rmw ? "rmw" : "load");
   if (id != kNone) {
     const gev& E = cur_.ev[id];
-    const auto obj = static_cast<std::uint32_t>(&L - e_.objs.data());
-    if (loc == kNone) {  // first use of the object in this execution
-      if (E.loc >= locobj_.size() || locobj_[E.loc] != kNone || cur_.init[E.loc] != L.st->bits)
-        e_.fail("nondeterminism", "graph replay: an atomic is not the one recorded");
-      locmap_[obj] = E.loc;
-      locobj_[E.loc] = obj;
-    } else if (loc != E.loc) {
-      e_.fail("nondeterminism", "graph replay: an atomic is not the one recorded");
-    }
+    loc_of(L, E.loc);
     if (E.rmw != rmw || E.rop != rop || E.arg != arg || E.expected != expected || E.weak != weak)
       e_.fail("nondeterminism", "graph replay: a different read-modify-write than recorded");
     cur_.ev[id].file = file;
     cur_.ev[id].line = line;
     trace_event(id, true);
   } else {
-    if (loc == kNone) {
-      loc = static_cast<std::uint32_t>(cur_.init.size());
-      cur_.init.push_back(L.st->bits);
-      cur_.co.emplace_back();
-      const auto obj = static_cast<std::uint32_t>(&L - e_.objs.data());
-      locmap_[obj] = loc;
-      locobj_.push_back(obj);
-    }
+    const std::uint32_t loc = loc_of(L, kNone);
     gev r;
     r.kind = gk::read;
     r.order = success;
@@ -839,19 +838,10 @@ std::uint64_t graph_search::rmw_op(object_rec& L, mthread& t, std::uint8_t rop, 
 
 void graph_search::store_op(object_rec& L, mthread& t, std::uint64_t v, std::memory_order o,
                             const char* file, unsigned line) {
-  std::uint32_t loc = loc_of(L);
   std::uint32_t id = replayed(t, gk::write, kNone, "store");
-  const auto obj = static_cast<std::uint32_t>(&L - e_.objs.data());
   if (id != kNone) {
     const gev& E = cur_.ev[id];
-    if (loc == kNone) {
-      if (E.loc >= locobj_.size() || locobj_[E.loc] != kNone || cur_.init[E.loc] != L.st->bits)
-        e_.fail("nondeterminism", "graph replay: an atomic is not the one recorded");
-      locmap_[obj] = E.loc;
-      locobj_[E.loc] = obj;
-    } else if (loc != E.loc) {
-      e_.fail("nondeterminism", "graph replay: an atomic is not the one recorded");
-    }
+    loc_of(L, E.loc);
     if (E.value != v || E.rmw)
       e_.fail("nondeterminism", "graph replay: a store of another value than recorded");
     cur_.ev[id].file = file;
@@ -859,13 +849,7 @@ void graph_search::store_op(object_rec& L, mthread& t, std::uint64_t v, std::mem
     trace_event(id, true);
     return;
   }
-  if (loc == kNone) {
-    loc = static_cast<std::uint32_t>(cur_.init.size());
-    cur_.init.push_back(L.st->bits);
-    cur_.co.emplace_back();
-    locmap_[obj] = loc;
-    locobj_.push_back(obj);
-  }
+  const std::uint32_t loc = loc_of(L, kNone);
   gev w;
   w.kind = gk::write;
   w.order = o;

@@ -168,7 +168,9 @@ class graph_search {
   std::uint64_t pushed = 0, revisits = 0, inconsistent = 0;
 
  private:
-  std::uint32_t loc_of(object_rec& L);
+  // The graph location of an atomic: for a replayed event, checked against
+  // (or bound to) the recorded one; for a new event, its own or a new one.
+  std::uint32_t loc_of(object_rec& L, std::uint32_t recorded);
   // The thread's next event when it is replayed, or kNone when it is new.
   std::uint32_t replayed(mthread& t, gk kind, std::uint32_t loc, const char* what,
                          bool rmw_write = false);
