@@ -75,9 +75,9 @@ void every_outcome_with_rmws(bool weak_cas) {
   }
   EXPECT_LT(graph_total, exhaustive_total);
   std::printf(
-      "graph %llu executions, exhaustive (DPOR) %llu; graph found more outcomes in %d "
+      "%s CAS: graph %llu executions, exhaustive (DPOR) %llu; graph found more outcomes in %d "
       "programs\n",
-      static_cast<unsigned long long>(graph_total),
+      weak_cas ? "weak" : "strong", static_cast<unsigned long long>(graph_total),
       static_cast<unsigned long long>(exhaustive_total), more);
 }
 

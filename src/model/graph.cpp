@@ -51,6 +51,26 @@ bool may_fail_spuriously(const ggraph& G, const gev& r) {
   return true;
 }
 
+gev make_event(gk kind, int thread, std::memory_order o, std::uint32_t loc, const char* file,
+               unsigned line) {
+  gev e;
+  e.kind = kind;
+  e.order = o;
+  e.thread = static_cast<std::uint16_t>(thread);
+  e.loc = loc;
+  e.file = file;
+  e.line = line;
+  return e;
+}
+
+// The write of the RMW read r, which succeeds: right after r, in its order.
+gev rmw_write_of(const ggraph& G, const gev& r) {
+  gev u = make_event(gk::write, r.thread, r.order, r.loc, r.file, r.line);
+  u.rmw = true;
+  u.value = rmw_value(r, G.read_value(r));
+  return u;
+}
+
 bool same_loc(const gev& a, const gev& b) { return a.loc != kNone && a.loc == b.loc; }
 
 std::uint32_t spawner_of(const ggraph& G, unsigned t) {
@@ -653,19 +673,9 @@ void graph_search::add_rmw_write(std::uint32_t id) {
 // revisits it makes, which may give that other RMW u to read.
 void graph_search::conflict_revisits(const ggraph& G, std::uint32_t r) {
   ggraph H = G;
-  const gev& R = H.ev[r];
-  gev u;
-  u.kind = gk::write;
-  u.order = R.order;
-  u.rmw = true;
-  u.thread = R.thread;
-  u.loc = R.loc;
-  u.value = rmw_value(R, H.read_value(R));
-  u.file = R.file;
-  u.line = R.line;
-  const std::uint32_t at = H.pos(R);
   if (H.ev.size() >= kGraphMaxEvents) return;
-  const std::uint32_t id = H.add(u);
+  const std::uint32_t at = H.pos(H.ev[r]);
+  const std::uint32_t id = H.add(rmw_write_of(H, H.ev[r]));
   H.co_insert(id, at);
   H.ev[id].added_max = false;
   backward_revisits(H, id);
@@ -788,10 +798,7 @@ std::uint64_t graph_search::rmw_op(object_rec& L, mthread& t, std::uint8_t rop, 
     cur_.ev[id].line = line;
     trace_event(id, true);
   } else {
-    const std::uint32_t loc = loc_of(L, kNone);
-    gev r;
-    r.kind = gk::read;
-    r.order = success;
+    gev r = make_event(gk::read, t.id, success, loc_of(L, kNone), file, line);
     r.rmw = rmw;
     r.cas = cas;
     r.weak = weak;
@@ -799,11 +806,7 @@ std::uint64_t graph_search::rmw_op(object_rec& L, mthread& t, std::uint8_t rop, 
     r.rop = rop;
     r.arg = arg;
     r.mask = mask;
-    r.thread = static_cast<std::uint16_t>(t.id);
-    r.loc = loc;
     r.fail_order = failure;
-    r.file = file;
-    r.line = line;
     id = add_event(r);
     add_read(id);
     trace_event(id, false);
@@ -813,23 +816,14 @@ std::uint64_t graph_search::rmw_op(object_rec& L, mthread& t, std::uint8_t rop, 
   ok = cur_.succeeds(E);
   if (!ok) return old;
   // The write of a successful RMW.
-  const std::uint64_t nv = rmw_value(E, old);
+  const gev w = rmw_write_of(cur_, E);
   std::uint32_t u = replayed(t, gk::write, E.loc, "rmw", true);
   if (u != kNone) {
-    if (cur_.ev[u].value != nv || !cur_.ev[u].rmw)
+    if (cur_.ev[u].value != w.value || !cur_.ev[u].rmw)
       e_.fail("nondeterminism", "graph replay: an RMW wrote another value than recorded");
     trace_event(u, true);
     return old;
   }
-  gev w;
-  w.kind = gk::write;
-  w.order = success;
-  w.rmw = true;
-  w.thread = static_cast<std::uint16_t>(t.id);
-  w.loc = E.loc;
-  w.value = nv;
-  w.file = file;
-  w.line = line;
   u = add_event(w);
   add_rmw_write(u);
   trace_event(u, false);
@@ -849,15 +843,8 @@ void graph_search::store_op(object_rec& L, mthread& t, std::uint64_t v, std::mem
     trace_event(id, true);
     return;
   }
-  const std::uint32_t loc = loc_of(L, kNone);
-  gev w;
-  w.kind = gk::write;
-  w.order = o;
-  w.thread = static_cast<std::uint16_t>(t.id);
-  w.loc = loc;
+  gev w = make_event(gk::write, t.id, o, loc_of(L, kNone), file, line);
   w.value = v;
-  w.file = file;
-  w.line = line;
   id = add_event(w);
   add_write(id);
   trace_event(id, false);
@@ -874,13 +861,8 @@ void graph_search::plain_op(mthread& t, gk kind, std::memory_order o, std::uint3
     cur_.ev[id].file = file;
     cur_.ev[id].line = line;
   } else {
-    gev e;
-    e.kind = kind;
-    e.order = o;
-    e.thread = static_cast<std::uint16_t>(t.id);
+    gev e = make_event(kind, t.id, o, kNone, file, line);
     e.link = link;
-    e.file = file;
-    e.line = line;
     id = add_event(e);
   }
   trace_event(id, true);
