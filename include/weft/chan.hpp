@@ -56,12 +56,16 @@ struct elem_ops {
   std::size_t align;
   void (*move_construct)(void* dst, void* src) noexcept;  // new (dst) T(std::move(*src))
   void (*destroy)(void* p) noexcept;                      // p->~T()
+  // T is trivially copyable: a move is a byte copy and destroy does
+  // nothing, so the core copies the bytes without calling either.
+  bool trivial;
 };
 template <class T>
 inline constexpr elem_ops elem_ops_for = {
     sizeof(T), alignof(T),
     [](void* dst, void* src) noexcept { ::new (dst) T(std::move(*static_cast<T*>(src))); },
-    [](void* p) noexcept { static_cast<T*>(p)->~T(); }};
+    [](void* p) noexcept { static_cast<T*>(p)->~T(); },
+    std::is_trivially_copyable_v<T>&& std::is_trivially_destructible_v<T>};
 
 struct chan_core;  // src/chan/chan_core.hpp
 

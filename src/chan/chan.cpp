@@ -64,7 +64,7 @@ void chan_release(chan_core* c) noexcept {
   // No waiter can remain: a parked task holds a handle to the channel it
   // waits on. Values left in the buffer are destroyed exactly once (C1).
   while (c->count > 0) {
-    c->ops->destroy(c->slot(c->recvx));
+    destroy_elem(c->ops, c->slot(c->recvx));
     if (++c->recvx == c->cap) c->recvx = 0;
     --c->count;
   }

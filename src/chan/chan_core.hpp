@@ -27,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 
 #include <weft/chan.hpp>
@@ -116,6 +117,22 @@ struct wait_queue {
   }
 };
 
+// Moves a T from src into raw storage at dst; destroys one. A trivially
+// copyable T is copied inline (a word for the common case), with no call.
+inline void move_elem(const elem_ops* ops, void* dst, void* src) noexcept {
+  if (ops->trivial) {
+    if (ops->size == sizeof(std::uint64_t))
+      std::memcpy(dst, src, sizeof(std::uint64_t));
+    else
+      std::memcpy(dst, src, ops->size);
+    return;
+  }
+  ops->move_construct(dst, src);
+}
+inline void destroy_elem(const elem_ops* ops, void* p) noexcept {
+  if (!ops->trivial) ops->destroy(p);
+}
+
 // Go's hchan. Allocated by chan_make with the ring buffer right after it.
 struct chan_core {
   // Handles (chan<T> values) alive. (RC1) in chan_release().
@@ -142,14 +159,14 @@ struct chan_core {
 
   // Buffer operations; REQUIRES(lock).
   void buf_put(void* src) noexcept {
-    ops->move_construct(slot(sendx), src);
+    move_elem(ops, slot(sendx), src);
     if (++sendx == cap) sendx = 0;
     ++count;
   }
   void buf_take(void* dst) noexcept {
     void* s = slot(recvx);
-    ops->move_construct(dst, s);
-    ops->destroy(s);
+    move_elem(ops, dst, s);
+    destroy_elem(ops, s);
     if (++recvx == cap) recvx = 0;
     --count;
   }
@@ -160,7 +177,7 @@ struct chan_core {
 
   // A sender found a parked receiver `w`: hand the value straight over.
   static task* hand_to_receiver(chan_waiter* w, const elem_ops* ops, void* src) noexcept {
-    ops->move_construct(w->elem, src);
+    move_elem(ops, w->elem, src);
     w->success = true;
     return w->who;
   }
@@ -169,7 +186,7 @@ struct chan_core {
   // value at the tail, keeping FIFO order.
   task* take_from_sender(chan_waiter* w, void* dst) noexcept {
     if (cap == 0) {
-      ops->move_construct(dst, w->elem);
+      move_elem(ops, dst, w->elem);
     } else {
       buf_take(dst);
       buf_put(w->elem);
