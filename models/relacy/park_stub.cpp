@@ -27,9 +27,14 @@ void unpark(task* t) {
   sys::futex_wake(t->word, 1);
 }
 
-// preempt_point() yields only a goroutine; every Relacy thread is a plain
-// thread, for which it does nothing (park.hpp).
-void preempt_point() {}
+// chan_op_begin() yields only a goroutine; every Relacy thread is a plain
+// thread, for which it does nothing and which has no lock-elision tenure
+// (park.hpp, sched/solo.cpp). With no tenure ever, no channel is claimed,
+// so the channel core never asks about one.
+std::uint64_t chan_op_begin() { return 0; }
+std::uint64_t chan_solo() { return 0; }
+bool solo_running(std::uint64_t) { return false; }
+void solo_wait(std::uint64_t) { sys::fatal("park_stub: no channel is ever claimed here"); }
 
 // A Go panic fails the Relacy execution with its message.
 [[noreturn]] void panic(const char* message) { sys::fatal("panic: %s", message); }

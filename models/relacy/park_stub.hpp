@@ -4,7 +4,8 @@
 // src/sched/park.cpp cannot be compiled alone: it needs the whole scheduler
 // (sched/runtime.hpp: machines, goroutines, fibers, the TLS slots). The sync
 // package (src/sync/*.cpp) and channels only call current_task(), park(),
-// unpark() and preempt_point(), declared in park.hpp, so these tests link
+// unpark() and chan_op_begin() (and its lock-elision companions), declared
+// in park.hpp, so these tests link
 // the production sources against park_stub.cpp instead. Every Relacy thread
 // is a *plain thread* task, and park_stub.cpp restates park.cpp's
 // plain-thread path (word := 0, commit, wait on the futex word until it is

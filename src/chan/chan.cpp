@@ -24,6 +24,15 @@ bool unlock_channel(void* arg) {
   return true;
 }
 
+// Parks the caller in c's critical section. An elided section has no lock
+// to release: it ends as the caller switches away (solo.cpp).
+void park_in(chan_core* c, bool elided, wait_reason r, source_location where) {
+  if (elided)
+    park(r, where, nullptr, nullptr);
+  else
+    park(r, where, &unlock_channel, c);
+}
+
 [[noreturn]] void park_forever(wait_reason r, source_location where) {
   park(r, where, nullptr, nullptr);
   // Nothing ever unparks a task blocked on the nil channel.
@@ -75,58 +84,56 @@ void chan_release(chan_core* c) noexcept {
 
 void chan_send(chan_core* c, void* value, source_location where) {
   if (!c) park_forever(wait_reason::chan_send_nil, where);
-  preempt_point();
+  const bool elided = c->lock_cs(chan_op_begin());
 
-  c->lock.lock();
   if (c->closed) {
-    c->lock.unlock();
+    c->unlock_cs(elided);
     panic("send on closed channel");
   }
   if (chan_waiter* r = c->recvq.dequeue()) {
     task* t = chan_core::hand_to_receiver(r, c->ops, value);
-    c->lock.unlock();
+    c->unlock_cs(elided);
     unpark(t);
     return;
   }
   if (c->count < c->cap) {
     c->buf_put(value);
-    c->lock.unlock();
+    c->unlock_cs(elided);
     return;
   }
   chan_waiter w;
   w.who = current_task();
   w.elem = value;
   c->sendq.push_back(&w);
-  park(wait_reason::chan_send, where, &unlock_channel, c);
+  park_in(c, elided, wait_reason::chan_send, where);
   // Woken by a receiver (success: it moved *value) or by close().
   if (!w.success) panic("send on closed channel");
 }
 
 bool chan_recv(chan_core* c, void* out, source_location where) {
   if (!c) park_forever(wait_reason::chan_receive_nil, where);
-  preempt_point();
+  const bool elided = c->lock_cs(chan_op_begin());
 
-  c->lock.lock();
   if (chan_waiter* s = c->sendq.dequeue()) {
     task* t = c->take_from_sender(s, out);
-    c->lock.unlock();
+    c->unlock_cs(elided);
     unpark(t);
     return true;
   }
   if (c->count > 0) {
     c->buf_take(out);
-    c->lock.unlock();
+    c->unlock_cs(elided);
     return true;
   }
   if (c->closed) {
-    c->lock.unlock();
+    c->unlock_cs(elided);
     return false;
   }
   chan_waiter w;
   w.who = current_task();
   w.elem = out;
   c->recvq.push_back(&w);
-  park(wait_reason::chan_receive, where, &unlock_channel, c);
+  park_in(c, elided, wait_reason::chan_receive, where);
   // Woken by a sender (success: *out holds its value) or by close().
   return w.success;
 }
@@ -134,9 +141,9 @@ bool chan_recv(chan_core* c, void* out, source_location where) {
 void chan_close(chan_core* c) {
   if (!c) panic("close of nil channel");
 
-  c->lock.lock();
+  const bool elided = c->lock_cs(chan_solo());
   if (c->closed) {
-    c->lock.unlock();
+    c->unlock_cs(elided);
     panic("close of closed channel");
   }
   c->closed = true;
@@ -154,7 +161,7 @@ void chan_close(chan_core* c) {
     }
   }
   *tail = nullptr;
-  c->lock.unlock();
+  c->unlock_cs(elided);
   while (woken) {
     chan_waiter* next = woken->next;
     unpark(woken->who);
@@ -163,52 +170,52 @@ void chan_close(chan_core* c) {
 }
 
 chan_status chan_try_send(chan_core* c, void* value) {
-  preempt_point();
+  const std::uint64_t tenure = chan_op_begin();
   if (!c) return chan_status::not_ready;
-  c->lock.lock();
+  const bool elided = c->lock_cs(tenure);
   if (c->closed) {
-    c->lock.unlock();
+    c->unlock_cs(elided);
     return chan_status::closed;
   }
   if (chan_waiter* r = c->recvq.dequeue()) {
     task* t = chan_core::hand_to_receiver(r, c->ops, value);
-    c->lock.unlock();
+    c->unlock_cs(elided);
     unpark(t);
     return chan_status::ok;
   }
   if (c->count < c->cap) {
     c->buf_put(value);
-    c->lock.unlock();
+    c->unlock_cs(elided);
     return chan_status::ok;
   }
-  c->lock.unlock();
+  c->unlock_cs(elided);
   return chan_status::not_ready;
 }
 
 chan_status chan_try_recv(chan_core* c, void* out) {
-  preempt_point();
+  const std::uint64_t tenure = chan_op_begin();
   if (!c) return chan_status::not_ready;
-  c->lock.lock();
+  const bool elided = c->lock_cs(tenure);
   if (chan_waiter* s = c->sendq.dequeue()) {
     task* t = c->take_from_sender(s, out);
-    c->lock.unlock();
+    c->unlock_cs(elided);
     unpark(t);
     return chan_status::ok;
   }
   if (c->count > 0) {
     c->buf_take(out);
-    c->lock.unlock();
+    c->unlock_cs(elided);
     return chan_status::ok;
   }
   bool closed = c->closed;
-  c->lock.unlock();
+  c->unlock_cs(elided);
   return closed ? chan_status::closed : chan_status::not_ready;
 }
 
 std::size_t chan_size(chan_core* c) noexcept {
-  c->lock.lock();
+  const bool elided = c->lock_cs(chan_solo());
   std::size_t n = c->count;
-  c->lock.unlock();
+  c->unlock_cs(elided);
   return n;
 }
 

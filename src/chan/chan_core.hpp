@@ -22,7 +22,10 @@
 //
 // The lock protects every field below it. Never wake a task while holding a
 // channel lock: collect, unlock, then wake (the woken task may return and
-// drop its stack, and with it the waiter record, at once).
+// drop its stack, and with it the waiter record, at once). "Under the lock"
+// means inside a critical section entered with try_lock_cs(), which skips
+// the lock itself for the only P's holder on a channel it claimed
+// (sched/solo.cpp); the rules above hold for those sections all the same.
 #pragma once
 
 #include <cstddef>
@@ -142,12 +145,21 @@ struct chan_core {
   unsigned char* buf;  // cap slots of ops->size bytes (nullptr when cap == 0)
 #if defined(WEFT_MODEL)
   std::uint64_t lock_rank = 0;  // see chan_lock_before()
+  // Written at the start of every critical section, elided or not: two
+  // sections not ordered by happens-before are a data race (solo.cpp).
+  sys::ghost_cell cs_ghost;
 #endif
 
   // Protects every field below. Held only for short, non-blocking sections
   // (the park commit releases it once the parking task is off its stack).
-  // Never call unpark() while holding it.
+  // Never call unpark() while holding it. Skipped while one P runs
+  // everything (solo.cpp): see try_lock_cs().
   sys::mutex lock;
+  // Lock elision (solo.cpp): the tenure that claimed the channel (0: none),
+  // written under the lock by the solo P's holder only, which also reads it
+  // without the lock; and whether any other thread ever locked it.
+  std::uint64_t solo_owner = 0;
+  bool solo_shared = false;
   std::size_t count = 0;  // values in buf
   std::size_t sendx = 0;  // next slot to fill
   std::size_t recvx = 0;  // next slot to drain
@@ -156,6 +168,47 @@ struct chan_core {
   wait_queue sendq;
 
   unsigned char* slot(std::size_t i) const noexcept { return buf + i * ops->size; }
+
+  // Enters a critical section as the caller of tenure t (chan_op_begin;
+  // 0: not the solo P's holder) and returns true with *elided set if it
+  // skipped the lock (leave with unlock_cs(*elided)). Returns false, holding
+  // nothing, if another tenure claimed the channel and still runs: the
+  // caller must release any other channel lock it holds, solo_wait(*busy),
+  // and try again. See solo.cpp.
+  bool try_lock_cs(std::uint64_t t, bool* elided, std::uint64_t* busy) {
+    if (t != 0 && solo_owner == t) {
+      *elided = true;
+    } else {
+      lock.lock();
+      *elided = false;
+      if (t != 0) {
+        // The holder: claim the channel, unless someone else used it.
+        if (!solo_shared) solo_owner = t;
+      } else {
+        solo_shared = true;  // the holder must not claim it again
+        if (solo_owner != 0 && solo_running(solo_owner)) {
+          *busy = solo_owner;
+          lock.unlock();
+          return false;
+        }
+      }
+    }
+#if defined(WEFT_MODEL)
+    cs_ghost.write();
+#endif
+    return true;
+  }
+  // try_lock_cs() for a caller holding no other channel lock: waits out a
+  // running tenure. Returns whether the lock was skipped.
+  bool lock_cs(std::uint64_t t) {
+    bool elided;
+    std::uint64_t busy;
+    while (!try_lock_cs(t, &elided, &busy)) solo_wait(busy);
+    return elided;
+  }
+  void unlock_cs(bool elided) {
+    if (!elided) lock.unlock();
+  }
 
   // Buffer operations; REQUIRES(lock).
   void buf_put(void* src) noexcept {

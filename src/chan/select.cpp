@@ -100,16 +100,35 @@ class scratch {
 
 struct commit_arg {
   chan_core* const* order;  // deduplicated lock order
-  int n;
+  const bool* elided;       // per order[i]: its lock was skipped (solo.cpp)
+  int last_locked;          // the last i whose lock is held
 };
 
-// The park commit: unlock every channel (S4).
+// The park commit: unlock every channel whose lock is held (S4). Reads the
+// arrays only up to the last held lock: an elided channel's waker is the
+// P's holder, which runs this commit, so none can wake us through one.
 bool unlock_all_commit(void* p) {
   const auto* a = static_cast<const commit_arg*>(p);
   chan_core* const* order = a->order;  // copied while every lock is still held
-  const int n = a->n;
-  for (int i = 0; i < n; ++i) order[i]->lock.unlock();  // order[i] is read before its unlock
+  const bool* elided = a->elided;
+  const int last = a->last_locked;
+  for (int i = 0; i <= last; ++i)  // order[i] and elided[i] are read before order[last]'s unlock
+    if (!elided[i]) order[i]->lock.unlock();
   return true;
+}
+
+// Enters the critical sections of order[0, n) in that order as tenure t,
+// recording which locks were skipped; when one is claimed by a running
+// tenure, leaves the others, waits it out and starts over.
+void lock_all(chan_core* const* order, int n, std::uint64_t t, bool* elided) {
+  for (;;) {
+    int i = 0;
+    std::uint64_t busy = 0;
+    while (i < n && order[i]->try_lock_cs(t, &elided[i], &busy)) ++i;
+    if (i == n) return;
+    while (i-- > 0) order[i]->unlock_cs(elided[i]);
+    solo_wait(busy);
+  }
 }
 
 enum class poll_result { not_ready, done, send_on_closed };
@@ -156,7 +175,7 @@ void select_block_forever(source_location where) {
 }
 
 select_outcome select_run(select_case_raw* cases, int n, bool has_default, source_location where) {
-  preempt_point();
+  const std::uint64_t tenure = chan_op_begin();
   // Pass 1: poll order over the non-nil cases (inside-out Fisher-Yates),
   // and the deduplicated lock order.
   scratch<int> poll(n);
@@ -190,9 +209,9 @@ select_outcome select_run(select_case_raw* cases, int n, bool has_default, sourc
   if (live > 1) {
     for (int p = 0; p < live; ++p) {
       select_case_raw& k = cases[poll[p]];
-      k.c->lock.lock();
+      const bool elided = k.c->lock_cs(tenure);
       poll_result r = poll_case(k, &wake, &ok);
-      k.c->lock.unlock();
+      k.c->unlock_cs(elided);
       if (r == poll_result::send_on_closed) panic("send on closed channel");
       if (r == poll_result::done) {
         if (wake != nullptr) unpark(wake);
@@ -204,9 +223,10 @@ select_outcome select_run(select_case_raw* cases, int n, bool has_default, sourc
   const int locks = static_cast<int>(std::unique(order.data(), order.data() + live) - order.data());
 
   // Pass 2: lock all, poll.
-  for (int i = 0; i < locks; ++i) order[i]->lock.lock();
+  scratch<bool> elided(locks);
+  lock_all(order.data(), locks, tenure, elided.data());
   auto unlock_all = [&] {
-    for (int i = 0; i < locks; ++i) order[i]->lock.unlock();
+    for (int i = 0; i < locks; ++i) order[i]->unlock_cs(elided[i]);
   };
   for (int p = 0; p < live; ++p) {
     const int i = poll[p];
@@ -238,12 +258,18 @@ select_outcome select_run(select_case_raw* cases, int n, bool has_default, sourc
     w[i].sel = &st;
     (cases[i].is_send ? cases[i].c->sendq : cases[i].c->recvq).push_back(&w[i]);
   }
-  commit_arg arg{order.data(), locks};
-  park(wait_reason::select, where, &unlock_all_commit, &arg);
+  int last_locked = locks - 1;
+  while (last_locked >= 0 && elided[last_locked]) --last_locked;
+  commit_arg arg{order.data(), elided.data(), last_locked};
+  if (last_locked < 0)
+    park(wait_reason::select, where, nullptr, nullptr);  // every lock skipped
+  else
+    park(wait_reason::select, where, &unlock_all_commit, &arg);
 
-  // Pass 4: the winner's transfer is done (S1); unhook the losers (S3).
+  // Pass 4: the winner's transfer is done (S1); unhook the losers (S3). New
+  // critical sections, in a tenure that may have changed while we slept.
   chan_waiter* winner = st.winner;
-  for (int i = 0; i < locks; ++i) order[i]->lock.lock();
+  lock_all(order.data(), locks, chan_solo(), elided.data());
   for (int i = 0; i < n; ++i) {
     if (!cases[i].c || &w[i] == winner) continue;
     (cases[i].is_send ? cases[i].c->sendq : cases[i].c->recvq).remove(&w[i]);

@@ -68,7 +68,23 @@ void unpark(task* t);
 // on. This stands in for Go's time-slice preemption: a goroutine looping on
 // channel operations that are always ready cannot starve the goroutines
 // queued behind it. No-op on a plain thread.
-void preempt_point();
+//
+// Returns the caller's lock-elision tenure (solo.cpp): nonzero if it
+// holds the only P of a runtime with procs == 1, which may then skip the
+// locks of channels it has claimed (chan_core::try_lock_cs). Valid until
+// the caller switches away; a critical section after a park (select's
+// cleanup) asks chan_solo() again.
+std::uint64_t chan_op_begin();
+// The tenure alone, without the safe point (chan_close, chan_size, select's
+// cleanup).
+std::uint64_t chan_solo();
+// For a critical section that found its channel claimed by `tenure`, not
+// the caller's: asks that tenure to end and waits until it has. The caller
+// must hold no channel lock.
+void solo_wait(std::uint64_t tenure);
+// Whether `tenure` runs now; false orders its critical sections before the
+// caller's (acquire).
+bool solo_running(std::uint64_t tenure);
 
 // An intrusive record of a parked task, for wait lists. Structures are free
 // to use their own richer records; this one suits simple FIFO lists.

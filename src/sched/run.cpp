@@ -36,6 +36,7 @@ const closure_ops kMainOps = {[](void* p) {
 constexpr std::size_t kMinStack = 16 * 1024;
 
 void destroy_runtime(runtime* rt) {
+  solo_end(rt);
   g_release_all(rt);
   globq_free_blocks(rt);
   for (processor* p : rt->ps) {
@@ -70,6 +71,7 @@ exit_status run_main(const config& cfg, void (*fn)(void*), void* arg) {
     p->rng = sys::random_seed() ^ (0x9e3779b97f4a7c15ULL * (i + 1));
     rt->ps.push_back(p);
   }
+  solo_start(rt);
   // No other thread exists yet: the sched lock is not needed.
   globq_init(rt);
   for (std::uint32_t i = rt->nprocs.get(); i-- > 1;) pidle_put(rt, rt->ps[i]);

@@ -108,6 +108,9 @@ struct processor {
   sys::stack stacks[kStackCache];
   int nstacks = 0;
   std::uint64_t id_next = 0, id_end = 0;  // goroutine id batch
+  // The running channel-lock tenure of this P's holder, 0 if none
+  // (solo.cpp). Owner only; 0 whenever the P changes hands.
+  std::uint64_t solo_tenure = 0;
   // Goroutines spawned on this P minus those that exited on it (either may
   // be negative; num_goroutines() sums them with runtime::ngoroutines). The
   // owner updates it with a load and a store (one writer at a time, ordered
@@ -166,6 +169,9 @@ struct runtime {
   // runtime without happens-before (a G1 too weak) races here.
   sys::cell<std::uint32_t> nprocs{0};
   std::vector<processor*> ps;
+  // Its only P may skip channel locks (solo.cpp). Written by solo_start()
+  // before the runtime is published, read-only after.
+  bool solo = false;
 
   // ---- the sched lock ---------------------------------------------------
   // Guards the global run queue, the idle P and M lists, M counts and the
@@ -268,6 +274,15 @@ sys::clock::time_point timers_run_due(sys::clock::time_point now, bool* fired = 
 std::uint32_t timers_pending() noexcept;
 void sysmon_main(runtime* rt);
 void sysmon_wake(runtime* rt);
+
+// ---- channel lock elision on one P (solo.cpp) -------------------------------------
+// The caller's running tenure (starting one if need be) if it holds the P
+// of the solo runtime, else 0.
+std::uint64_t solo_tenure(machine* m);
+void solo_end_tenure(processor* p);  // the P's holder: before giving up p, or when asked
+void solo_poll(machine* m);          // a safe point of the P's holder: hand over if asked
+void solo_start(runtime* rt);        // run_main, before the runtime is published
+void solo_end(runtime* rt);          // destroy_runtime
 
 // ---- deadlock detector and dumps (deadlock.cpp) -------------------------------------
 // Called with the sched lock held by an M that is about to sleep: raises a

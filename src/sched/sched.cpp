@@ -111,12 +111,14 @@ void set_current_runtime(runtime* rt) noexcept {
 // failure abandoned mid-run must not leave its runtime "running", or its
 // timers armed, for the next execution or for the failure's replay.
 void timers_reset_globals();
+void solo_reset_globals();
 void after_reset_globals();
 void chan_reset_globals();
 namespace {
 void reset_globals() {
   g_current.store(nullptr, std::memory_order_relaxed);
   timers_reset_globals();
+  solo_reset_globals();
   after_reset_globals();
   chan_reset_globals();
 }
@@ -470,7 +472,9 @@ static goroutine* find_runnable(machine* m) {
       continue;
     }
     processor* p = m->p;
+    solo_poll(m);  // a safe point: no channel critical section is open here
     if (rt->stop_flag.load(std::memory_order_relaxed) != 0) {
+      solo_end_tenure(p);  // before the P can reach another M
       rt->lock.lock();
       pidle_put(rt, p);
       rt->lock.unlock();
@@ -537,6 +541,7 @@ static goroutine* find_runnable(machine* m) {
       rt->lock.unlock();
       return g;
     }
+    solo_end_tenure(p);  // before the P can reach another M
     pidle_put(rt, p);
     m->p = nullptr;
     rt->lock.unlock();
@@ -739,14 +744,22 @@ namespace {
 constexpr std::uint32_t kSlice = 4096;
 }
 
-void preempt_point() {
+std::uint64_t chan_op_begin() {
   machine* m = current_m();
-  if (m == nullptr || m->curg == nullptr || m->in_blocking || m->p == nullptr) return;
-  std::uint32_t ops = m->p->slice_ops.get() + 1;
-  m->p->slice_ops.set(ops);
-  if (ops < kSlice) return;
-  switch_to_scheduler(m, m->curg, switch_action::yield);
+  if (m != nullptr && m->curg != nullptr && !m->in_blocking && m->p != nullptr) {
+    std::uint32_t ops = m->p->slice_ops.get() + 1;
+    m->p->slice_ops.set(ops);
+    if (ops >= kSlice) {
+      switch_to_scheduler(m, m->curg, switch_action::yield);
+      m = current_m();  // resumed, possibly on another M
+    }
+    processor* p = m->p;
+    if (p->solo_tenure != 0) return p->solo_tenure;
+  }
+  return solo_tenure(m);
 }
+
+std::uint64_t chan_solo() { return solo_tenure(current_m()); }
 
 // ---- public entry points ---------------------------------------------------------------
 

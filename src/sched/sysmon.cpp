@@ -144,6 +144,7 @@ void blocking_enter() {
   m->in_blocking = true;
   rt->nmblocking.fetch_add(1, std::memory_order_relaxed);
   processor* p = m->p;
+  solo_end_tenure(p);  // before the monitor can retake p
   p->blocking_since.store(now_ns(), std::memory_order_relaxed);
   // (B1)/(Y) seq_cst: release for the monitor's retake; StoreLoad with the
   // monitor's sysmon_idle store (file comment).
