@@ -249,6 +249,14 @@ struct chan_core {
   }
 };
 
+// Marks a new channel, not yet seen by another thread, as never to be
+// claimed by the solo P's holder (sched/solo.cpp): every operation on it
+// takes its lock. For the channels of timers, tickers and after(): the
+// monitor delivers into them, and the goroutine that calls stop() or reset()
+// may block its thread in timer_del() until a delivery in progress ends, so
+// a delivery must never wait for that goroutine's tenure to end.
+inline void chan_never_claim(chan_core* c) noexcept { c->solo_shared = true; }
+
 // select's global lock order. In production the channel's address. Under
 // the checker, its creation number within the execution: the heap is laid
 // out differently each time the checker re-runs a schedule prefix, and an

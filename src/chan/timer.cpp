@@ -25,6 +25,7 @@
 #include <weft/panic.hpp>
 #include <weft/time.hpp>
 
+#include "chan/chan_core.hpp"
 #include "sched/park.hpp"
 
 namespace weft {
@@ -93,6 +94,7 @@ void arm(timer_impl* t, clock::duration d, bool periodic) {
 
 timer_impl* make(void (*fire)(timer_node*)) {
   auto* t = new timer_impl;
+  chan_never_claim(t->ch.core());
   t->node.fire = fire;
   t->node.arg = t;
   return t;
@@ -144,6 +146,7 @@ void after_reset_globals() { g_after_pending = nullptr; }
 
 chan<clock::time_point> after(clock::duration d) {
   chan<clock::time_point> ch(1);
+  detail::chan_never_claim(ch.core());
   if (d <= clock::duration::zero()) {
     (void)ch.try_send(clock::now());
     return ch;

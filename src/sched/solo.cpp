@@ -20,8 +20,8 @@
 // holder claims a channel under its lock by writing the running tenure
 // into solo_owner; from then on, for the rest of the tenure, it skips that
 // channel's lock. Any other thread (a plain thread, an M inside blocking(),
-// the monitor firing a timer, a goroutine of another runtime) still locks
-// the channel, and under the lock finds the owner:
+// a goroutine of another runtime) still locks the channel, and under the
+// lock finds the owner:
 //   * no owner, or a tenure that has ended: go on. It also sets
 //     solo_shared, so that the holder never claims the channel again;
 //   * the running tenure: set solo_shared, unlock, ask the tenure to end
@@ -32,6 +32,12 @@
 // critical section open: an elided operation parks with no commit, so its
 // section ends when it switches away) or when it gives up the P. A later
 // tenure claims channels again, except shared ones.
+//
+// The monitor is never a breaker that waits: the only channels it delivers
+// into are those of timers, tickers and after(), which are never claimed
+// (chan_never_claim). It must not wait: a goroutine that stops a timer
+// blocks its thread in timer_del() until a delivery in progress ends, and
+// would never end its tenure (models/runtime/solo_test.cpp has the case).
 //
 // Why this is enough: an elided section runs only within the tenure that
 // claimed the channel. Its end is a release (L2) that every later reader
@@ -51,7 +57,11 @@
 // find_runnable: at the latest after 32 direct goroutine hand-offs, a park
 // with nobody ready, or kSlice channel operations (the safe-point yield). A
 // goroutine that computes without any of these, or that blocks its thread
-// outside blocking(), delays the breaker that long.
+// outside blocking(), delays the breaker that long; one that blocks its
+// thread on something the waiting breaker holds (an OS mutex held across a
+// channel operation) deadlocks with it. The runtime itself never does: a
+// breaker waits only inside a channel operation, and no runtime lock is
+// held across one on a claimable channel.
 //
 // Under the checker every channel critical section, elided or locked,
 // writes a ghost cell (chan_core::try_lock_cs), so an elided section that

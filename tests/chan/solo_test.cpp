@@ -1,7 +1,7 @@
 // solo_test.cpp: channel lock elision on one P (src/sched/solo.cpp). With
 // procs = 1 the P's holder skips the locks of channels it claimed; plain
-// threads, goroutines inside blocking() and timers must wait out its
-// tenure before touching such a channel. Under TSan an elided critical
+// threads and goroutines inside blocking() must wait out its tenure before
+// touching such a channel. Under TSan an elided critical
 // section that is not ordered before a breaker's is a reported race; the
 // model checker's scenarios are in models/runtime/solo_test.cpp.
 #include <memory>
@@ -84,9 +84,9 @@ TEST_P(Solo, SelectOverClaimedAndSharedChannels) {
   });
 }
 
-// A ticker's channel, claimed by the holder's receives, while two
-// goroutines keep the P busy: the monitor's deliveries must wait out (and
-// end) the busy tenure. Five ticks arrive.
+// A ticker's channel while two goroutines keep the P busy: timer channels
+// are never claimed, so the monitor's deliveries never wait for the busy
+// tenure. Five ticks arrive.
 TEST_P(Solo, TickerDeliversWhileThePIsBusy) {
   run([] {
     weft::ticker tk(std::chrono::microseconds(200));
