@@ -72,6 +72,10 @@ extern "C" {
 #if !defined(WEFT_UCONTEXT)
 __attribute__((visibility("hidden"))) fiber* weft_fiber_swap(void** save_sp, void* to_sp,
                                                              fiber* transfer);
+#if defined(__x86_64__)
+__attribute__((visibility("hidden"))) fiber* weft_fiber_swap_ret(void** save_sp, void* to_sp,
+                                                                 fiber* transfer);
+#endif
 __attribute__((visibility("hidden"))) void weft_fiber_trampoline();
 #endif
 __attribute__((visibility("hidden"), noreturn, used)) void weft_fiber_start(fiber* prev,
@@ -136,14 +140,27 @@ void ucontext_start(unsigned hi, unsigned lo) {
   weft_fiber_start(take_transfer(), box->entry, box->arg);
 }
 
-WEFT_ALWAYS_INLINE fiber* swap(fiber* from, fiber* to, fiber* transfer) {
+WEFT_ALWAYS_INLINE fiber* swap(fiber* from, fiber* to, fiber* transfer, bool) {
   set_transfer(transfer);
   if (swapcontext(static_cast<ucontext_t*>(from->uctx), static_cast<ucontext_t*>(to->uctx)) != 0)
     fatal("fiber_switch: swapcontext failed");
   return take_transfer();
 }
 #else
-WEFT_ALWAYS_INLINE fiber* swap(fiber* from, fiber* to, fiber* transfer) {
+// `parking`: from will be resumed later (fiber_switch, not fiber_exit).
+WEFT_ALWAYS_INLINE fiber* swap(fiber* from, fiber* to, fiber* transfer, bool parking) {
+#if defined(__x86_64__)
+  // A goroutine parking in favour of another that parked before resumes
+  // it with ret (switch_x86_64.S says why). A fresh one starts in the
+  // trampoline, which no return stack entry predicts.
+  bool fresh = to->fresh;
+  to->fresh = false;
+  if (parking && !fresh && !from->is_thread && !to->is_thread)
+    return weft_fiber_swap_ret(&from->sp, to->sp, transfer);
+#else
+  (void)parking;
+  to->fresh = false;
+#endif
   return weft_fiber_swap(&from->sp, to->sp, transfer);
 }
 
@@ -191,6 +208,7 @@ void fiber_init(fiber* f, void* stack_bottom, std::size_t size, void (*entry)(vo
   void* tsan_fiber = f->tsan_fiber;  // kept by fiber_recycle()
 #endif
   *f = fiber{};
+  f->fresh = true;
   f->stack_bottom = stack_bottom;
   f->stack_size = size;
   auto top =
@@ -254,13 +272,13 @@ void fiber_recycle(fiber* f) {
 
 void fiber_switch(fiber* from, fiber* to) {
   before_switch(from, to, false);
-  fiber* prev = swap(from, to, transfer_of(from));
+  fiber* prev = swap(from, to, transfer_of(from), true);
   after_switch(from, prev);
 }
 
 void fiber_exit(fiber* from, fiber* to) {
   before_switch(from, to, true);
-  swap(from, to, transfer_of(from));
+  swap(from, to, transfer_of(from), false);
   __builtin_unreachable();
 }
 

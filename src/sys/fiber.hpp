@@ -30,6 +30,7 @@ struct fiber {
   std::size_t stack_size = 0;
   void* asan_fake_stack = nullptr;
   bool is_thread = false;  // the OS thread's own stack (an M's g0)
+  bool fresh = false;      // fiber_init()ed and not yet switched to
 };
 
 // The calling thread's own context (an M's scheduler context, "g0"). Call

@@ -63,13 +63,64 @@ weft_fiber_swap:
         addq    $64, %rsp
         .cfi_adjust_cfa_offset -64
         .cfi_register rip, rcx
-        // An indirect jump, not ret: a ret into another context never
-        // matches the return stack buffer and mispredicts on every switch;
-        // the jump is predicted from its history (measured here: about half
-        // the round-trip time of push/pop/ret).
+        // An indirect jump, not ret: where the two sides' call chains
+        // differ (a goroutine and the scheduler loop, a fresh context) a ret
+        // into another context mispredicts, while the jump is predicted from
+        // its history (yield_pingpong p1, 2026-11-28, host busy: 97-109 ns
+        // per yield with ret on every switch, 60-71 ns with this jump).
+        // weft_fiber_swap_ret below is for the case where the chains match.
         jmp     *%rcx
         .cfi_endproc
         .size   weft_fiber_swap, .-weft_fiber_swap
+
+// weft_fiber_swap_ret: the same switch, resuming the target with ret. For a
+// switch between two goroutines (fiber.cpp picks it): the return stack
+// buffer's top entry is the swap's own call site, which is where the target
+// resumes too, and the target's further returns climb the same call chain
+// (a channel operation's park) as the entries below it, so they are
+// predicted. The indirect jump of weft_fiber_swap leaves that entry behind
+// and every later return of the resumed side mispredicts. Where one side is
+// a thread context (g0: a scheduler loop, not a park), the chains differ and
+// the jump is the better bet.
+        .globl  weft_fiber_swap_ret
+        .hidden weft_fiber_swap_ret
+        .type   weft_fiber_swap_ret, @function
+        .p2align 4
+weft_fiber_swap_ret:
+        .cfi_startproc
+        WEFT_ENDBR
+        pushq   %rbp
+        .cfi_adjust_cfa_offset 8
+        pushq   %rbx
+        .cfi_adjust_cfa_offset 8
+        pushq   %r12
+        .cfi_adjust_cfa_offset 8
+        pushq   %r13
+        .cfi_adjust_cfa_offset 8
+        pushq   %r14
+        .cfi_adjust_cfa_offset 8
+        pushq   %r15
+        .cfi_adjust_cfa_offset 8
+        subq    $8, %rsp
+        .cfi_adjust_cfa_offset 8
+        stmxcsr (%rsp)
+        fnstcw  4(%rsp)
+        movq    %rdx, %rax          // the transfer value, returned in the target
+        movq    %rsp, (%rdi)        // save our sp: we may be resumed from here on
+        movq    %rsi, %rsp          // now on the target's stack
+        ldmxcsr (%rsp)
+        fldcw   4(%rsp)
+        movq    8(%rsp), %r15
+        movq    16(%rsp), %r14
+        movq    24(%rsp), %r13
+        movq    32(%rsp), %r12
+        movq    40(%rsp), %rbx
+        movq    48(%rsp), %rbp
+        addq    $56, %rsp
+        .cfi_adjust_cfa_offset -56
+        ret                         // to the target's resume address
+        .cfi_endproc
+        .size   weft_fiber_swap_ret, .-weft_fiber_swap_ret
 
 // First entry of a new context: weft_fiber_swap jumps here with
 // r12 = entry, r13 = arg (popped from the frame fiber_init built) and
