@@ -40,12 +40,13 @@
 // would never end its tenure (models/runtime/solo_test.cpp has the case).
 //
 // Why this is enough: an elided section runs only within the tenure that
-// claimed the channel. Its end is a release (L2) that every later reader
-// of g_state acquires (L1, L4): all writes to g_state are read-modify-
-// writes, so a read of any later value still synchronizes with it. A
-// locked section of another thread is ordered before the claim (the claim
-// takes the lock), or comes after the tenure's end (it finds the owner and
-// waits, or finds it ended).
+// claimed the channel. Its end is a release (L2) that a breaker's check
+// (L4) acquires: all writes to g_state are read-modify-writes, so a read
+// of any later value still synchronizes with it. A locked section of
+// another thread is ordered before the claim (the claim takes the lock), or
+// comes after the tenure's end (it finds the owner and waits, or finds it
+// ended). Later tenures' sections come after through the P handoff and the
+// claim's lock (L1).
 //
 // Costs. The holder pays no atomic operation for a claimed channel: it
 // reads solo_owner, which only it writes. Threads that never meet a
@@ -96,9 +97,12 @@ void begin_tenure(processor* p) {
   std::uint64_t next;
   do {
     next = ((tenure_of(w) + 1) << kTenureShift) | kActive;
-    // (L1) acquire: pairs with (L2), the end of the previous tenure. A CAS,
-    // not a store: it keeps (L2)'s release sequence going for breakers.
-  } while (!g_state.compare_exchange_weak(w, next, std::memory_order_acquire,
+    // (L1) relaxed (mutate showed acquire needless): the new tenure skips
+    // only the locks of channels it claims under their lock, which orders
+    // it after every earlier section there: other threads' by the lock, the
+    // earlier holders' by the P handoff. A CAS, not a store: it keeps
+    // (L2)'s release sequence going for breakers.
+  } while (!g_state.compare_exchange_weak(w, next, std::memory_order_relaxed,
                                           std::memory_order_relaxed));
   p->solo_tenure = tenure_of(next);
 }
@@ -114,8 +118,8 @@ std::uint64_t solo_tenure(machine* m) {
 
 void solo_end_tenure(processor* p) {
   if (p->solo_tenure == 0) return;
-  // (L2) release: publishes the tenure's elided critical sections to the
-  // next tenure's (L1) and to every breaker's (L4).
+  // (L2) release: publishes the tenure's elided critical sections to every
+  // breaker's (L4).
   std::uint64_t old = g_state.exchange(p->solo_tenure << kTenureShift, std::memory_order_release);
   p->solo_tenure = 0;
   if ((old & kReq) != 0) {
@@ -144,8 +148,10 @@ void solo_wait(std::uint64_t tenure) {
     // (L5) acquire: if this reads a bump, the g_state load below sees the
     // end that preceded it (else we would wait for a bump already made).
     std::uint32_t seen = g_seq.load(std::memory_order_acquire);
-    // (L4) acquire: pairs with (L2).
-    std::uint64_t w = g_state.load(std::memory_order_acquire);
+    // relaxed (mutate showed acquire needless): this only decides whether
+    // to wait; the caller then locks again and asks solo_running() (L4).
+    // Even relaxed, it reads the end that a bump seen above followed.
+    std::uint64_t w = g_state.load(std::memory_order_relaxed);
     if ((w & kActive) == 0 || tenure_of(w) != tenure) return;
     // relaxed: the request publishes nothing; the holder only reacts to it.
     if ((w & kReq) == 0 && !g_state.compare_exchange_strong(w, w | kReq, std::memory_order_relaxed,
