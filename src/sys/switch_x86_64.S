@@ -24,14 +24,11 @@
 #define WEFT_ENDBR
 #endif
 
-        .text
-        .globl  weft_fiber_swap
-        .hidden weft_fiber_swap
-        .type   weft_fiber_swap, @function
-        .p2align 4
-weft_fiber_swap:
-        .cfi_startproc
-        WEFT_ENDBR
+
+// Both entry points below: push the callee-saved state, switch stacks, and
+// load the target's control words (SWAP_SAVE_AND_SWITCH); then its
+// registers (SWAP_LOAD_REGS). They differ only in how they resume it.
+        .macro SWAP_SAVE_AND_SWITCH
         pushq   %rbp
         .cfi_adjust_cfa_offset 8
         pushq   %rbx
@@ -53,13 +50,28 @@ weft_fiber_swap:
         movq    %rsi, %rsp          // now on the target's stack
         ldmxcsr (%rsp)
         fldcw   4(%rsp)
-        movq    56(%rsp), %rcx      // the target's resume address
+        .endm
+
+        .macro SWAP_LOAD_REGS
         movq    8(%rsp), %r15
         movq    16(%rsp), %r14
         movq    24(%rsp), %r13
         movq    32(%rsp), %r12
         movq    40(%rsp), %rbx
         movq    48(%rsp), %rbp
+        .endm
+
+        .text
+        .globl  weft_fiber_swap
+        .hidden weft_fiber_swap
+        .type   weft_fiber_swap, @function
+        .p2align 4
+weft_fiber_swap:
+        .cfi_startproc
+        WEFT_ENDBR
+        SWAP_SAVE_AND_SWITCH
+        movq    56(%rsp), %rcx      // the target's resume address
+        SWAP_LOAD_REGS
         addq    $64, %rsp
         .cfi_adjust_cfa_offset -64
         .cfi_register rip, rcx
@@ -89,33 +101,8 @@ weft_fiber_swap:
 weft_fiber_swap_ret:
         .cfi_startproc
         WEFT_ENDBR
-        pushq   %rbp
-        .cfi_adjust_cfa_offset 8
-        pushq   %rbx
-        .cfi_adjust_cfa_offset 8
-        pushq   %r12
-        .cfi_adjust_cfa_offset 8
-        pushq   %r13
-        .cfi_adjust_cfa_offset 8
-        pushq   %r14
-        .cfi_adjust_cfa_offset 8
-        pushq   %r15
-        .cfi_adjust_cfa_offset 8
-        subq    $8, %rsp
-        .cfi_adjust_cfa_offset 8
-        stmxcsr (%rsp)
-        fnstcw  4(%rsp)
-        movq    %rdx, %rax          // the transfer value, returned in the target
-        movq    %rsp, (%rdi)        // save our sp: we may be resumed from here on
-        movq    %rsi, %rsp          // now on the target's stack
-        ldmxcsr (%rsp)
-        fldcw   4(%rsp)
-        movq    8(%rsp), %r15
-        movq    16(%rsp), %r14
-        movq    24(%rsp), %r13
-        movq    32(%rsp), %r12
-        movq    40(%rsp), %rbx
-        movq    48(%rsp), %rbp
+        SWAP_SAVE_AND_SWITCH
+        SWAP_LOAD_REGS
         addq    $56, %rsp
         .cfi_adjust_cfa_offset -56
         ret                         // to the target's resume address
