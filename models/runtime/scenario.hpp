@@ -41,6 +41,16 @@ void on(bool goroutine, F f) {
   WEFT_MODEL_ASSERT(weft::run(c, f) == weft::exit_status::ok);
 }
 
+// A runtime config with `n` Ps whose deadlock is reported (run() returns
+// exit_status::deadlock), so that a lost wakeup fails the check, not the
+// process.
+inline weft::config procs(unsigned n) {
+  weft::config c;
+  c.procs = n;
+  c.on_deadlock = weft::deadlock_policy::report;
+  return c;
+}
+
 inline m::options exhaustive(int bound) {
   m::options o;
   o.search = m::strategy::exhaustive;

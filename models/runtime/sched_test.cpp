@@ -28,16 +28,10 @@ namespace {
 
 namespace m = weft::model;
 using weft::model_scenario::exhaustive;
+using weft::model_scenario::procs;
 using weft::model_scenario::sampled;
 using weft::model_scenario::scenario;
 using namespace std::chrono_literals;
-
-weft::config procs(unsigned n) {
-  weft::config c;
-  c.procs = n;
-  c.on_deadlock = weft::deadlock_policy::report;  // a lost wakeup fails the check, not the process
-  return c;
-}
 
 // Three goroutines park on a gate; a fourth readies them all at once
 // (close wakes every receiver: they go to the closer's P, runnext first,

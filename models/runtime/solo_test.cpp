@@ -24,18 +24,12 @@
 
 namespace {
 
-namespace m = weft::model;
 using weft::model_scenario::exhaustive;
-using weft::model_scenario::sampled;
+using weft::model_scenario::procs;
 using weft::model_scenario::scenario;
 using namespace std::chrono_literals;
 
-weft::config one_p() {
-  weft::config c;
-  c.procs = 1;
-  c.on_deadlock = weft::deadlock_policy::report;
-  return c;
-}
+weft::config one_p() { return procs(1); }
 
 // The main goroutine claims a buffered channel (its first operation takes
 // the lock and claims it, the next ones skip it), then starts a plain
