@@ -276,13 +276,18 @@ void sysmon_main(runtime* rt);
 void sysmon_wake(runtime* rt);
 
 // ---- channel lock elision on one P (solo.cpp) -------------------------------------
+std::uint64_t solo_begin_tenure(processor* p);  // returns the new tenure
+void solo_end_tenure(processor* p);             // the P's holder: before giving up p, or when asked
+void solo_poll(processor* p);  // a safe point of the P's holder: hand over if asked
 // The caller's running tenure (starting one if need be) if it holds the P
-// of the solo runtime, else 0.
-std::uint64_t solo_tenure(machine* m);
-void solo_end_tenure(processor* p);  // the P's holder: before giving up p, or when asked
-void solo_poll(machine* m);          // a safe point of the P's holder: hand over if asked
-void solo_start(runtime* rt);        // run_main, before the runtime is published
-void solo_end(runtime* rt);          // destroy_runtime
+// of the solo runtime, else 0. Inline: every channel operation asks.
+inline std::uint64_t solo_tenure(machine* m) {
+  if (m == nullptr || m->p == nullptr || m->in_blocking || !m->rt->solo) return 0;
+  processor* p = m->p;
+  return p->solo_tenure != 0 ? p->solo_tenure : solo_begin_tenure(p);
+}
+void solo_start(runtime* rt);  // run_main, before the runtime is published
+void solo_end(runtime* rt);    // destroy_runtime
 
 // ---- deadlock detector and dumps (deadlock.cpp) -------------------------------------
 // Called with the sched lock held by an M that is about to sleep: raises a

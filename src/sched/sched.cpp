@@ -472,7 +472,7 @@ static goroutine* find_runnable(machine* m) {
       continue;
     }
     processor* p = m->p;
-    solo_poll(m);  // a safe point: no channel critical section is open here
+    solo_poll(p);  // a safe point: no channel critical section is open here
     if (rt->stop_flag.load(std::memory_order_relaxed) != 0) {
       solo_end_tenure(p);  // before the P can reach another M
       rt->lock.lock();
@@ -753,8 +753,6 @@ std::uint64_t chan_op_begin() {
       switch_to_scheduler(m, m->curg, switch_action::yield);
       m = current_m();  // resumed, possibly on another M
     }
-    processor* p = m->p;
-    if (p->solo_tenure != 0) return p->solo_tenure;
   }
   return solo_tenure(m);
 }

@@ -92,7 +92,9 @@ sys::atomic<runtime*> g_solo_rt{nullptr};
 
 std::uint64_t tenure_of(std::uint64_t w) { return w >> kTenureShift; }
 
-void begin_tenure(processor* p) {
+}  // namespace
+
+std::uint64_t solo_begin_tenure(processor* p) {
   std::uint64_t w = g_state.load(std::memory_order_relaxed);
   std::uint64_t next;
   do {
@@ -105,14 +107,6 @@ void begin_tenure(processor* p) {
   } while (!g_state.compare_exchange_weak(w, next, std::memory_order_relaxed,
                                           std::memory_order_relaxed));
   p->solo_tenure = tenure_of(next);
-}
-
-}  // namespace
-
-std::uint64_t solo_tenure(machine* m) {
-  if (m == nullptr || m->p == nullptr || m->in_blocking || !m->rt->solo) return 0;
-  processor* p = m->p;
-  if (p->solo_tenure == 0) begin_tenure(p);
   return p->solo_tenure;
 }
 
@@ -130,9 +124,8 @@ void solo_end_tenure(processor* p) {
   }
 }
 
-void solo_poll(machine* m) {
-  processor* p = m->p;
-  if (p == nullptr || p->solo_tenure == 0) return;
+void solo_poll(processor* p) {
+  if (p->solo_tenure == 0) return;
   // relaxed: a request only asks; (L2) in solo_end_tenure publishes.
   if ((g_state.load(std::memory_order_relaxed) & kReq) != 0) solo_end_tenure(p);
 }
