@@ -238,8 +238,37 @@ unsigned hardware_concurrency() noexcept;
 // thread_local access lets the compiler cache the TLS address across a call
 // that switches threads.
 enum class tls_slot : unsigned { m = 0, thread_task = 1, user0 = 2, count = 8 };
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(WEFT_OUT_OF_LINE_TLS)
+// x86-64: inline, yet never cached. The slots are an initial-exec TLS
+// array (weft_tls_slots, std_tls.cpp): its offset from the thread pointer
+// is the same in every thread and sits in the GOT, and %fs names the
+// thread running now. The asm is volatile with a memory clobber, so the
+// compiler neither merges two accesses nor moves one across a call (such
+// as a fiber switch that resumes the goroutine on another thread).
+inline void* tls_get(tls_slot slot) noexcept {
+  void* v;
+  std::uintptr_t off;
+  asm volatile(
+      "movq weft_tls_slots@gottpoff(%%rip), %0\n\t"
+      "movq %%fs:(%0,%2,8), %1"
+      : "=&r"(off), "=r"(v)
+      : "r"(static_cast<std::uintptr_t>(slot))
+      : "memory");
+  return v;
+}
+inline void tls_set(tls_slot slot, void* value) noexcept {
+  std::uintptr_t off;
+  asm volatile(
+      "movq weft_tls_slots@gottpoff(%%rip), %0\n\t"
+      "movq %2, %%fs:(%0,%1,8)"
+      : "=&r"(off)
+      : "r"(static_cast<std::uintptr_t>(slot)), "r"(value)
+      : "memory");
+}
+#else
 void* tls_get(tls_slot slot) noexcept;
 void tls_set(tls_slot slot, void* value) noexcept;
+#endif
 
 // ---- randomness ----------------------------------------------------------------
 // The only source of nondeterminism besides scheduling and time. `state` is
