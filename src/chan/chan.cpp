@@ -51,6 +51,7 @@ chan_core* chan_make(const elem_ops* ops, std::size_t capacity) {
   void* mem = ::operator new (bytes, std::align_val_t{align});
   auto* c = ::new (mem) chan_core();
   c->ops = ops;
+  c->word = ops->trivial && ops->size == sizeof(std::uint64_t);
   c->cap = capacity;
   c->buf = capacity ? static_cast<unsigned char*>(mem) + head : nullptr;
 #if defined(WEFT_MODEL)
@@ -82,10 +83,39 @@ void chan_release(chan_core* c) noexcept {
   ::operator delete (static_cast<void*>(c), std::align_val_t{align});
 }
 
-void chan_send(chan_core* c, void* value, source_location where) {
-  if (!c) park_forever(wait_reason::chan_send_nil, where);
-  const bool elided = c->lock_cs(chan_op_begin());
+namespace {
 
+// The last cases of send and receive: nothing completes the operation now,
+// so the caller queues a waiter record on its stack and parks (in c's
+// critical section, which the park leaves).
+[[gnu::noinline]] void wait_to_send(chan_core* c, bool elided, void* value, source_location where) {
+  chan_waiter w;
+  w.who = current_task();
+  w.elem = value;
+  c->sendq.push_back(&w);
+  park_in(c, elided, wait_reason::chan_send, where);
+  // Woken by a receiver (success: it moved *value) or by close().
+  if (!w.success) panic("send on closed channel");
+}
+
+[[gnu::noinline]] bool wait_to_recv(chan_core* c, bool elided, void* out, source_location where) {
+  chan_waiter w;
+  w.who = current_task();
+  w.elem = out;
+  c->recvq.push_back(&w);
+  park_in(c, elided, wait_reason::chan_receive, where);
+  // Woken by a sender (success: *out holds its value) or by close().
+  return w.success;
+}
+
+// A send past its fast path (chan_send). `claimed`: the caller already
+// entered the critical section without the lock. Out of line, so that the
+// fast path needs no stack frame.
+[[gnu::noinline]] void send_slow(chan_core* c, void* value, source_location where,
+                                 std::uint64_t tenure, bool claimed) {
+  if (tenure == 0) tenure = chan_op_begin();
+  if (c == nullptr) park_forever(wait_reason::chan_send_nil, where);
+  const bool elided = claimed || c->lock_cs(tenure);
   if (c->closed) {
     c->unlock_cs(elided);
     panic("send on closed channel");
@@ -101,19 +131,15 @@ void chan_send(chan_core* c, void* value, source_location where) {
     c->unlock_cs(elided);
     return;
   }
-  chan_waiter w;
-  w.who = current_task();
-  w.elem = value;
-  c->sendq.push_back(&w);
-  park_in(c, elided, wait_reason::chan_send, where);
-  // Woken by a receiver (success: it moved *value) or by close().
-  if (!w.success) panic("send on closed channel");
+  wait_to_send(c, elided, value, where);
 }
 
-bool chan_recv(chan_core* c, void* out, source_location where) {
-  if (!c) park_forever(wait_reason::chan_receive_nil, where);
-  const bool elided = c->lock_cs(chan_op_begin());
-
+// A receive past its fast path; see send_slow().
+[[gnu::noinline]] bool recv_slow(chan_core* c, void* out, source_location where,
+                                 std::uint64_t tenure, bool claimed) {
+  if (tenure == 0) tenure = chan_op_begin();
+  if (c == nullptr) park_forever(wait_reason::chan_receive_nil, where);
+  const bool elided = claimed || c->lock_cs(tenure);
   if (chan_waiter* s = c->sendq.dequeue()) {
     task* t = c->take_from_sender(s, out);
     c->unlock_cs(elided);
@@ -129,13 +155,59 @@ bool chan_recv(chan_core* c, void* out, source_location where) {
     c->unlock_cs(elided);
     return false;
   }
-  chan_waiter w;
-  w.who = current_task();
-  w.elem = out;
-  c->recvq.push_back(&w);
-  park_in(c, elided, wait_reason::chan_receive, where);
-  // Woken by a sender (success: *out holds its value) or by close().
-  return w.success;
+  return wait_to_recv(c, elided, out, where);
+}
+
+}  // namespace
+
+// Both entry points first try the common cases of one P (procs == 1): a
+// goroutine in the tenure of the P's holder (fast_safe_point), on a
+// channel of words that it claimed. There the buffer alone, or a plain
+// (non-select) waiter of the other side, completes the operation, with no
+// lock and no call but the waiter's unpark().
+void chan_send(chan_core* c, void* value, source_location where) {
+  const std::uint64_t tenure = fast_safe_point();
+  const bool claimed = c != nullptr && c->enter_claimed(tenure);
+  if (claimed && c->word) {
+    if (c->can_buffer()) {
+      c->word_put(value);
+      return;
+    }
+    // Closed implies no receiver waits (close wakes them all), so this
+    // send cannot be one that must panic.
+    if (chan_waiter* r = chan_core::plain_first(c->recvq)) {
+      c->recvq.remove(r);
+      std::memcpy(r->elem, value, sizeof(std::uint64_t));
+      r->success = true;
+      return unpark(r->who);
+    }
+    if (c->count == c->cap && c->recvq.empty() && !c->closed)
+      return wait_to_send(c, true, value, where);
+  }
+  send_slow(c, value, where, tenure, claimed);
+}
+
+bool chan_recv(chan_core* c, void* out, source_location where) {
+  const std::uint64_t tenure = fast_safe_point();
+  const bool claimed = c != nullptr && c->enter_claimed(tenure);
+  if (claimed && c->word) {
+    if (c->can_unbuffer()) {
+      c->word_take(out);
+      return true;
+    }
+    // A waiting sender of an unbuffered channel (a buffered one's refills
+    // the buffer: recv_slow).
+    chan_waiter* s = chan_core::plain_first(c->sendq);
+    if (s != nullptr && c->cap == 0) {
+      c->sendq.remove(s);
+      std::memcpy(out, s->elem, sizeof(std::uint64_t));
+      s->success = true;
+      unpark(s->who);
+      return true;
+    }
+    if (c->count == 0 && c->sendq.empty() && !c->closed) return wait_to_recv(c, true, out, where);
+  }
+  return recv_slow(c, out, where, tenure, claimed);
 }
 
 void chan_close(chan_core* c) {

@@ -37,6 +37,15 @@
 #include <weft/sys.hpp>
 
 #include "sched/park.hpp"
+#if defined(WEFT_RELACY)
+// models/relacy builds chan.cpp over a stub of park.hpp, without the
+// scheduler: every thread is a plain thread, outside any tenure.
+namespace weft::detail {
+inline std::uint64_t fast_safe_point() { return 0; }
+}  // namespace weft::detail
+#else
+#include "sched/runtime.hpp"  // fast_safe_point()
+#endif
 
 namespace weft::detail {
 
@@ -143,6 +152,9 @@ struct chan_core {
   const elem_ops* ops;
   std::size_t cap;
   unsigned char* buf;  // cap slots of ops->size bytes (nullptr when cap == 0)
+  // T is trivially copyable and one 8-byte word (long, a pointer, ...): the
+  // fast paths in chan.cpp handle its values without a call.
+  bool word = false;
 #if defined(WEFT_MODEL)
   std::uint64_t lock_rank = 0;  // see chan_lock_before()
   // Written at the start of every critical section, elided or not: two
@@ -176,21 +188,21 @@ struct chan_core {
   // caller must release any other channel lock it holds, solo_wait(*busy),
   // and try again. See solo.cpp.
   bool try_lock_cs(std::uint64_t t, bool* elided, std::uint64_t* busy) {
-    if (t != 0 && solo_owner == t) {
+    if (enter_claimed(t)) {
       *elided = true;
+      return true;
+    }
+    lock.lock();
+    *elided = false;
+    if (t != 0) {
+      // The holder: claim the channel, unless someone else used it.
+      if (!solo_shared) solo_owner = t;
     } else {
-      lock.lock();
-      *elided = false;
-      if (t != 0) {
-        // The holder: claim the channel, unless someone else used it.
-        if (!solo_shared) solo_owner = t;
-      } else {
-        solo_shared = true;  // the holder must not claim it again
-        if (solo_owner != 0 && solo_running(solo_owner)) {
-          *busy = solo_owner;
-          lock.unlock();
-          return false;
-        }
+      solo_shared = true;  // the holder must not claim it again
+      if (solo_owner != 0 && solo_running(solo_owner)) {
+        *busy = solo_owner;
+        lock.unlock();
+        return false;
       }
     }
 #if defined(WEFT_MODEL)
@@ -198,6 +210,41 @@ struct chan_core {
 #endif
     return true;
   }
+  // try_lock_cs()'s lock-free case alone, for the fast paths: enters the
+  // section and returns true if the caller's tenure t claimed the channel;
+  // else does nothing.
+  bool enter_claimed(std::uint64_t t) {
+    if (t == 0 || solo_owner != t) return false;
+#if defined(WEFT_MODEL)
+    cs_ghost.write();
+#endif
+    return true;
+  }
+  // Whether a send could complete at once into the buffer (no receiver
+  // waits, room left, not closed): send's common case. REQUIRES(lock).
+  bool can_buffer() const noexcept { return count < cap && recvq.empty() && !closed; }
+  // Whether a receive could take the buffer's head at once (no sender
+  // waits, so no refill): receive's common case. REQUIRES(lock).
+  bool can_unbuffer() const noexcept { return count > 0 && sendq.empty(); }
+  // The first waiter of q if it is a plain operation (no select, which
+  // needs the `done` CAS of dequeue()): the handoff fast paths' partner.
+  // REQUIRES(lock).
+  static chan_waiter* plain_first(const wait_queue& q) noexcept {
+    chan_waiter* w = q.first;
+    return w != nullptr && w->sel == nullptr ? w : nullptr;
+  }
+  // buf_put() and buf_take() of a word, inline (REQUIRES(lock), word).
+  void word_put(const void* src) noexcept {
+    std::memcpy(buf + sendx * sizeof(std::uint64_t), src, sizeof(std::uint64_t));
+    if (++sendx == cap) sendx = 0;
+    ++count;
+  }
+  void word_take(void* dst) noexcept {
+    std::memcpy(dst, buf + recvx * sizeof(std::uint64_t), sizeof(std::uint64_t));
+    if (++recvx == cap) recvx = 0;
+    --count;
+  }
+
   // try_lock_cs() for a caller holding no other channel lock: waits out a
   // running tenure. Returns whether the lock was skipped.
   bool lock_cs(std::uint64_t t) {

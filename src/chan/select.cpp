@@ -167,6 +167,22 @@ poll_result poll_case(select_case_raw& k, task** wake, bool* ok) {
   return poll_result::not_ready;
 }
 
+// Pass 1b's poll of one case as the holder of the solo P on a claimed
+// channel of words whose buffer alone completes it (the fast paths of
+// chan.cpp); returns whether it did.
+bool poll_claimed(select_case_raw& k, std::uint64_t tenure) {
+  chan_core* c = k.c;
+  if (!c->enter_claimed(tenure) || !c->word) return false;
+  if (k.is_send) {
+    if (!c->can_buffer()) return false;
+    c->word_put(k.elem);
+  } else {
+    if (!c->can_unbuffer()) return false;
+    c->word_take(k.elem);
+  }
+  return true;
+}
+
 }  // namespace
 
 void select_block_forever(source_location where) {
@@ -175,7 +191,8 @@ void select_block_forever(source_location where) {
 }
 
 select_outcome select_run(select_case_raw* cases, int n, bool has_default, source_location where) {
-  const std::uint64_t tenure = chan_op_begin();
+  std::uint64_t tenure = fast_safe_point();
+  if (tenure == 0) tenure = chan_op_begin();
   // Pass 1: poll order over the non-nil cases (inside-out Fisher-Yates),
   // and the deduplicated lock order.
   scratch<int> poll(n);
@@ -185,7 +202,7 @@ select_outcome select_run(select_case_raw* cases, int n, bool has_default, sourc
     poll_random rnd;
     for (int i = 0; i < n; ++i) {
       if (!cases[i].c) continue;
-      int j = static_cast<int>(rnd.below(static_cast<std::uint32_t>(live + 1)));
+      int j = live == 0 ? 0 : static_cast<int>(rnd.below(static_cast<std::uint32_t>(live + 1)));
       if (j != live) poll[live] = poll[j];
       poll[j] = i;
       order[live] = cases[i].c;
@@ -209,6 +226,7 @@ select_outcome select_run(select_case_raw* cases, int n, bool has_default, sourc
   if (live > 1) {
     for (int p = 0; p < live; ++p) {
       select_case_raw& k = cases[poll[p]];
+      if (poll_claimed(k, tenure)) return {poll[p], true};
       const bool elided = k.c->lock_cs(tenure);
       poll_result r = poll_case(k, &wake, &ok);
       k.c->unlock_cs(elided);

@@ -93,8 +93,6 @@ constexpr std::uint32_t kRunnextStreak = 32;
 
 }  // namespace
 
-machine* current_m() noexcept { return static_cast<machine*>(sys::tls_get(sys::tls_slot::m)); }
-
 runtime* current_runtime() noexcept {
   machine* m = current_m();
   if (m != nullptr) return m->rt;
@@ -292,8 +290,14 @@ void ready(goroutine* g) {
   machine* m = current_m();
   if (m != nullptr && m->p != nullptr && !m->in_blocking) {
     runtime* rt = m->rt;
-    runq_put(rt, m->p, g, true);
-    if (rt->nprocs.get() > 1) wakep(rt);
+    processor* p = m->p;
+    if (rt->nprocs.get() == 1) {
+      // runq_put()'s runnext case for one P, inline: no thief, no wakep.
+      if (goroutine* old = p->runq.put_next_unshared(g)) runq_put(rt, p, old, false);
+      return;
+    }
+    runq_put(rt, p, g, true);
+    wakep(rt);
     return;
   }
   // A plain thread, the monitor, or an M without a P.
@@ -739,10 +743,6 @@ static void m_main(machine* m) {
 // points: after kSlice of them without a switch, the goroutine yields.
 // kSlice operations take tens of microseconds; the yield costs one switch
 // and a global-queue push, under 1% of the slice.
-
-namespace {
-constexpr std::uint32_t kSlice = 4096;
-}
 
 std::uint64_t chan_op_begin() {
   machine* m = current_m();
