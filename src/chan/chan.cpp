@@ -51,7 +51,10 @@ chan_core* chan_make(const elem_ops* ops, std::size_t capacity) {
   void* mem = ::operator new (bytes, std::align_val_t{align});
   auto* c = ::new (mem) chan_core();
   c->ops = ops;
-  c->word = ops->trivial && ops->size == sizeof(std::uint64_t);
+  if (ops->trivial && ops->size <= 8 && (ops->size & (ops->size - 1)) == 0) {
+    c->word = true;
+    c->word_shift = static_cast<std::uint8_t>(ops->size == 8 ? 3 : ops->size / 2);
+  }
   c->cap = capacity;
   c->buf = capacity ? static_cast<unsigned char*>(mem) + head : nullptr;
 #if defined(WEFT_MODEL)
@@ -177,7 +180,7 @@ void chan_send(chan_core* c, void* value, source_location where) {
     // send cannot be one that must panic.
     if (chan_waiter* r = chan_core::plain_first(c->recvq)) {
       c->recvq.remove(r);
-      std::memcpy(r->elem, value, sizeof(std::uint64_t));
+      c->word_copy(r->elem, value);
       r->success = true;
       return unpark(r->who);
     }
@@ -200,7 +203,7 @@ bool chan_recv(chan_core* c, void* out, source_location where) {
     chan_waiter* s = chan_core::plain_first(c->sendq);
     if (s != nullptr && c->cap == 0) {
       c->sendq.remove(s);
-      std::memcpy(out, s->elem, sizeof(std::uint64_t));
+      c->word_copy(out, s->elem);
       s->success = true;
       unpark(s->who);
       return true;

@@ -152,9 +152,11 @@ struct chan_core {
   const elem_ops* ops;
   std::size_t cap;
   unsigned char* buf;  // cap slots of ops->size bytes (nullptr when cap == 0)
-  // T is trivially copyable and one 8-byte word (long, a pointer, ...): the
-  // fast paths in chan.cpp handle its values without a call.
+  // T is trivially copyable and 1, 2, 4 or 8 bytes (int, long, a pointer,
+  // ...): a "word", which the fast paths in chan.cpp copy without a call.
+  // word_shift is log2 of its size.
   bool word = false;
+  std::uint8_t word_shift = 0;
 #if defined(WEFT_MODEL)
   std::uint64_t lock_rank = 0;  // see chan_lock_before()
   // Written at the start of every critical section, elided or not: two
@@ -233,14 +235,31 @@ struct chan_core {
     chan_waiter* w = q.first;
     return w != nullptr && w->sel == nullptr ? w : nullptr;
   }
+  // Copies one word of this channel's size; REQUIRES(word).
+  void word_copy(void* dst, const void* src) const noexcept {
+    switch (word_shift) {
+      case 3:
+        std::memcpy(dst, src, 8);
+        break;
+      case 2:
+        std::memcpy(dst, src, 4);
+        break;
+      case 1:
+        std::memcpy(dst, src, 2);
+        break;
+      default:
+        std::memcpy(dst, src, 1);
+        break;
+    }
+  }
   // buf_put() and buf_take() of a word, inline (REQUIRES(lock), word).
   void word_put(const void* src) noexcept {
-    std::memcpy(buf + sendx * sizeof(std::uint64_t), src, sizeof(std::uint64_t));
+    word_copy(buf + (sendx << word_shift), src);
     if (++sendx == cap) sendx = 0;
     ++count;
   }
   void word_take(void* dst) noexcept {
-    std::memcpy(dst, buf + recvx * sizeof(std::uint64_t), sizeof(std::uint64_t));
+    word_copy(dst, buf + (recvx << word_shift));
     if (++recvx == cap) recvx = 0;
     --count;
   }
