@@ -15,10 +15,18 @@
 //
 // Pool. Per usable size (a handful of sizes at most: the runtime uses one):
 //   - `fresh`: the not-yet-handed-out tail of the newest chunk; never touched.
-//   - `free`: freed stacks, LIFO, linked through a node at the top of each
-//     stack (the page a goroutine touches first, so the link costs nothing).
-// Beyond kWarmStacks freed stacks, a freed stack's pages below the top page
-// are returned to the kernel (MADV_DONTNEED) before it joins the list.
+//   - `dirty`: freed stacks whose pages may still be resident, LIFO,
+//     linked through a node at the top of each stack (the page a goroutine
+//     touches first, so the link costs nothing);
+//   - `clean`: freed stacks whose pages below the top page went back to
+//     the kernel (MADV_DONTNEED), LIFO, linked the same way.
+// A freed stack joins `dirty`. When more than kDirtyHigh are dirty, those
+// beyond kWarmStacks are released in one batch and join `clean`. The
+// band between the two marks absorbs the churn of a program that starts
+// and ends goroutines in bursts (skynet: a release per freed stack beyond
+// kWarmStacks made about 57,000 madvise calls per run, and each one's TLB
+// shootdown interrupts the other threads). Allocation takes a dirty stack
+// first (its pages are resident), then a clean one, then a fresh one.
 // Address space is never unmapped: a chunk stays reserved for reuse.
 // The scheduler keeps a few stacks per P; this pool is the second level.
 //
@@ -69,6 +77,7 @@ constexpr std::size_t kMaxPools = 8;
 constexpr std::size_t kMaxStacksPerChunk = 64;
 constexpr std::size_t kChunkBytes = 32u << 20;  // aim; at least one stack
 constexpr std::size_t kWarmStacks = 256;        // per size, kept resident
+constexpr std::size_t kDirtyHigh = 1024;        // per size: release down to kWarmStacks
 
 std::size_t page_size() {
   static const std::size_t size = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
@@ -81,8 +90,9 @@ struct free_node {
 
 struct pool {
   std::size_t usable = 0;  // 0: unused entry
-  free_node* free = nullptr;
-  std::size_t nfree = 0;
+  free_node* dirty = nullptr;
+  std::size_t ndirty = 0;
+  free_node* clean = nullptr;
   char* fresh = nullptr;      // next never-used slot (its guard page) ...
   char* fresh_end = nullptr;  // ... up to here
 };
@@ -161,10 +171,14 @@ stack stack_alloc(std::size_t size) {
     lock.unlock();
     return stack{map_slots(usable, 1) + page, usable};
   }
-  if (p->free != nullptr) {
-    free_node* n = p->free;
-    p->free = n->next;
-    --p->nfree;
+  free_node* n = p->dirty;
+  if (n != nullptr) {
+    p->dirty = n->next;
+    --p->ndirty;
+  } else if ((n = p->clean) != nullptr) {
+    p->clean = n->next;
+  }
+  if (n != nullptr) {
     lock.unlock();
     auto* top = reinterpret_cast<char*>(n) + sizeof(free_node);
     return stack{top - usable, usable};
@@ -197,17 +211,29 @@ void stack_free(stack s) {
     munmap(bottom - page_size(), s.size + page_size());
     return;
   }
-  if (p->nfree >= kWarmStacks) {
-    // Enough resident stacks pooled: give this one's memory back, all but
-    // the top page (which holds the link and is the first a goroutine uses).
-    lock.unlock();
-    if (s.size > page_size()) (void)madvise(bottom, s.size - page_size(), MADV_DONTNEED);
-    lock.lock();
-  }
   free_node* n = node_of(bottom, s.size);
-  n->next = p->free;
-  p->free = n;
-  ++p->nfree;
+  n->next = p->dirty;
+  p->dirty = n;
+  if (++p->ndirty <= kDirtyHigh) return;
+  // Too many dirty: take all but kWarmStacks off the list (the most
+  // recently freed), release them without the lock, then make them clean.
+  free_node* batch = p->dirty;
+  free_node* last = batch;
+  for (std::size_t i = kWarmStacks + 1; i < p->ndirty; ++i) last = last->next;
+  p->dirty = last->next;
+  p->ndirty = kWarmStacks;
+  lock.unlock();
+  const std::size_t usable = s.size;
+  for (free_node* b = batch;; b = b->next) {
+    // All but the top page, which holds the link and is the first a
+    // goroutine uses.
+    char* b_bottom = reinterpret_cast<char*>(b) + sizeof(free_node) - usable;
+    if (usable > page_size()) (void)madvise(b_bottom, usable - page_size(), MADV_DONTNEED);
+    if (b == last) break;
+  }
+  lock.lock();
+  last->next = p->clean;
+  p->clean = batch;
 }
 
 // ---- overflow report ----------------------------------------------------
