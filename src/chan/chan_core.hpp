@@ -237,10 +237,11 @@ struct chan_core {
   }
   // Copies one word of this channel's size; REQUIRES(word).
   void word_copy(void* dst, const void* src) const noexcept {
+    if (__builtin_expect(word_shift == 3, 1)) {
+      std::memcpy(dst, src, 8);
+      return;
+    }
     switch (word_shift) {
-      case 3:
-        std::memcpy(dst, src, 8);
-        break;
       case 2:
         std::memcpy(dst, src, 4);
         break;

@@ -663,10 +663,22 @@ static goroutine* direct_successor(machine* m) {
 }
 
 void switch_to_scheduler(machine* m, goroutine* g, switch_action a) {
-  m->prev = g;
-  m->prev_action = a;
   goroutine* next = nullptr;
   if (a == switch_action::park || a == switch_action::exit) next = direct_successor(m);
+  if (a == switch_action::park && g->commit == nullptr && next != nullptr) {
+    // A park with no commit (a channel operation whose lock was elided, a
+    // nil channel, select with no cases), handing the M to another G:
+    // complete it here, so that the G we resume has nothing to finish.
+    // Nothing can wake g before it is off its stack: only this M's
+    // goroutines reach an elided section's waiters until the tenure ends,
+    // and a tenure ends on this M (find_runnable, blocking_enter) only
+    // after the switch below; nothing ever wakes the other two.
+    g->status.store(gstatus::waiting, std::memory_order_relaxed);
+    m->prev = nullptr;
+  } else {
+    m->prev = g;
+    m->prev_action = a;
+  }
   sys::fiber* to = &m->g0;
   if (next != nullptr) {
     start_or_resume(m->rt, m->p, next);
