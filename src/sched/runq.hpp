@@ -22,6 +22,7 @@
 //        thief; the owner reads back only its own stores (thieves store null)
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include <weft/sys.hpp>
@@ -139,8 +140,16 @@ class run_queue {
       // (R2) release: a thief racing for the same slot loses the CAS; the
       // winner's claim is ordered before our reuse of the slot.
       if (head_.compare_exchange_strong(h, h + 1, std::memory_order_release,
-                                        std::memory_order_relaxed))
+                                        std::memory_order_relaxed)) {
+        if constexpr (!sys::kModel) {
+          // The G after it is likely the next to run: start fetching its
+          // record, which has often gone cold in the queue. A hint only:
+          // the slot is below tail_, so written (I2), and a thief may take
+          // the G meanwhile, which costs nothing but the fetch.
+          if (h + 1 != t) prefetch_record(slots_[(h + 1) % N].load(std::memory_order_relaxed));
+        }
         return g;
+      }
     }
   }
 
@@ -182,6 +191,11 @@ class run_queue {
   }
 
  private:
+  static void prefetch_record(const G* g) {
+    const auto* b = reinterpret_cast<const char*>(g);
+    for (std::size_t off = 0; off < sizeof(G); off += 64) __builtin_prefetch(b + off);
+  }
+
   // Copies up to half of our Gs into dst's slots from dst_tail on; returns
   // how many were claimed.
   std::uint32_t grab(run_queue* dst, std::uint32_t dst_tail, bool take_next) {
