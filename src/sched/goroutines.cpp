@@ -63,6 +63,9 @@ goroutine* g_alloc(runtime* rt, processor* p) {
     g = p->gfree;
     p->gfree = g->next;
     p->gfree_count--;
+    // Spawns come in bursts: the next record (cold on the free list) is
+    // likely wanted soon.
+    if constexpr (!sys::kModel) prefetch_object(p->gfree);
     if (p->id_next == p->id_end) {
       rt->glock.lock();
       p->id_next = rt->next_id;

@@ -29,6 +29,14 @@
 
 namespace weft::detail {
 
+// Starts fetching every cache line of *p (a hint: no effect on what the
+// program computes; p may be anything, null included).
+template <class T>
+inline void prefetch_object(const T* p) {
+  const auto* b = reinterpret_cast<const char*>(p);
+  for (std::size_t off = 0; off < sizeof(T); off += 64) __builtin_prefetch(b + off);
+}
+
 template <class G, std::uint32_t N>
 class run_queue {
   static_assert((N & (N - 1)) == 0, "N must be a power of two");
@@ -146,7 +154,7 @@ class run_queue {
           // record, which has often gone cold in the queue. A hint only:
           // the slot is below tail_, so written (I2), and a thief may take
           // the G meanwhile, which costs nothing but the fetch.
-          if (h + 1 != t) prefetch_record(slots_[(h + 1) % N].load(std::memory_order_relaxed));
+          if (h + 1 != t) prefetch_object(slots_[(h + 1) % N].load(std::memory_order_relaxed));
         }
         return g;
       }
@@ -191,11 +199,6 @@ class run_queue {
   }
 
  private:
-  static void prefetch_record(const G* g) {
-    const auto* b = reinterpret_cast<const char*>(g);
-    for (std::size_t off = 0; off < sizeof(G); off += 64) __builtin_prefetch(b + off);
-  }
-
   // Copies up to half of our Gs into dst's slots from dst_tail on; returns
   // how many were claimed.
   std::uint32_t grab(run_queue* dst, std::uint32_t dst_tail, bool take_next) {
