@@ -146,46 +146,40 @@ inline void destroy_elem(const elem_ops* ops, void* p) noexcept {
 }
 
 // Go's hchan. Allocated by chan_make with the ring buffer right after it.
-// Cache-line aligned: its first line holds the lock and all the state an
-// operation changes, so that a contended operation moves one line between
-// cores; the second holds what is fixed at make() or rarely written.
-struct alignas(64) chan_core {
-  // Protects count ... sendq and solo_owner. Held only for short,
-  // non-blocking sections (the park commit releases it once the parking
-  // task is off its stack). Never call unpark() while holding it. Skipped
-  // while one P runs everything (solo.cpp): see try_lock_cs().
-  sys::mutex lock;
-  bool closed = false;
-  // Lock elision (solo.cpp): whether any thread but the solo P's holder
-  // ever locked the channel (then the holder never claims it).
-  bool solo_shared = false;
-  std::size_t count = 0;  // values in buf
-  std::size_t sendx = 0;  // next slot to fill
-  std::size_t recvx = 0;  // next slot to drain
-  wait_queue recvq;
-  wait_queue sendq;
-
-  // Fixed by chan_make().
-  const elem_ops* ops = nullptr;
-  std::size_t cap = 0;
-  unsigned char* buf = nullptr;  // cap slots of ops->size bytes (nullptr when cap == 0)
+struct chan_core {
+  // Handles (chan<T> values) alive. (RC1) in chan_release().
+  sys::atomic<std::size_t> refs{1};
+  const elem_ops* ops;
+  std::size_t cap;
+  unsigned char* buf;  // cap slots of ops->size bytes (nullptr when cap == 0)
   // T is trivially copyable and 1, 2, 4 or 8 bytes (int, long, a pointer,
   // ...): a "word", which the fast paths in chan.cpp copy without a call.
   // word_shift is log2 of its size.
   bool word = false;
   std::uint8_t word_shift = 0;
-  // Lock elision (solo.cpp): the tenure that claimed the channel (0: none),
-  // written under the lock by the solo P's holder only, which also reads it
-  // without the lock.
-  std::uint64_t solo_owner = 0;
-  // Handles (chan<T> values) alive. (RC1) in chan_release().
-  sys::atomic<std::size_t> refs{1};
 #if defined(WEFT_MODEL)
   std::uint64_t lock_rank = 0;  // see chan_lock_before()
   // Written at the start of every critical section, elided or not: two
   // sections not ordered by happens-before are a data race (solo.cpp).
   sys::ghost_cell cs_ghost;
 #endif
+
+  // Protects every field below. Held only for short, non-blocking sections
+  // (the park commit releases it once the parking task is off its stack).
+  // Never call unpark() while holding it. Skipped while one P runs
+  // everything (solo.cpp): see try_lock_cs().
+  sys::mutex lock;
+  // Lock elision (solo.cpp): the tenure that claimed the channel (0: none),
+  // written under the lock by the solo P's holder only, which also reads it
+  // without the lock; and whether any other thread ever locked it.
+  std::uint64_t solo_owner = 0;
+  bool solo_shared = false;
+  std::size_t count = 0;  // values in buf
+  std::size_t sendx = 0;  // next slot to fill
+  std::size_t recvx = 0;  // next slot to drain
+  bool closed = false;
+  wait_queue recvq;
+  wait_queue sendq;
 
   unsigned char* slot(std::size_t i) const noexcept { return buf + i * ops->size; }
 
@@ -321,10 +315,6 @@ struct alignas(64) chan_core {
     return w->who;
   }
 };
-
-#if !defined(WEFT_MODEL)
-static_assert(offsetof(chan_core, ops) <= 64, "chan_core: the lock and the state share one line");
-#endif
 
 // Marks a new channel, not yet seen by another thread, as never to be
 // claimed by the solo P's holder (sched/solo.cpp): every operation on it
