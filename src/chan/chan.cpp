@@ -88,27 +88,30 @@ void chan_release(chan_core* c) noexcept {
 
 namespace {
 
-// The last cases of send and receive: nothing completes the operation now,
-// so the caller queues a waiter record on its stack and parks (in c's
-// critical section, which the park leaves).
-[[gnu::noinline]] void wait_to_send(chan_core* c, bool elided, void* value, source_location where) {
+// The last case of send and receive: nothing completes the operation now,
+// so the caller queues a waiter record on its stack (in q, elem: the value
+// to send or the storage to receive into) and parks in c's critical
+// section, which the park leaves. Returns whether a partner completed the
+// operation (false: woken by close()).
+bool wait_for_partner(chan_core* c, bool elided, wait_queue& q, void* elem, wait_reason r,
+                      source_location where) {
   chan_waiter w;
   w.who = current_task();
-  w.elem = value;
-  c->sendq.push_back(&w);
-  park_in(c, elided, wait_reason::chan_send, where);
-  // Woken by a receiver (success: it moved *value) or by close().
-  if (!w.success) panic("send on closed channel");
+  w.elem = elem;
+  q.push_back(&w);
+  park_in(c, elided, r, where);
+  return w.success;
+}
+
+[[gnu::noinline]] void wait_to_send(chan_core* c, bool elided, void* value, source_location where) {
+  // A receiver moved *value, or close() woke us.
+  if (!wait_for_partner(c, elided, c->sendq, value, wait_reason::chan_send, where))
+    panic("send on closed channel");
 }
 
 [[gnu::noinline]] bool wait_to_recv(chan_core* c, bool elided, void* out, source_location where) {
-  chan_waiter w;
-  w.who = current_task();
-  w.elem = out;
-  c->recvq.push_back(&w);
-  park_in(c, elided, wait_reason::chan_receive, where);
-  // Woken by a sender (success: *out holds its value) or by close().
-  return w.success;
+  // A sender filled *out, or close() woke us.
+  return wait_for_partner(c, elided, c->recvq, out, wait_reason::chan_receive, where);
 }
 
 // A send past its fast path (chan_send). `claimed`: the caller already
@@ -178,12 +181,8 @@ void chan_send(chan_core* c, void* value, source_location where) {
     }
     // Closed implies no receiver waits (close wakes them all), so this
     // send cannot be one that must panic.
-    if (chan_waiter* r = chan_core::plain_first(c->recvq)) {
-      c->recvq.remove(r);
-      c->word_copy(r->elem, value);
-      r->success = true;
-      return unpark(r->who);
-    }
+    if (chan_waiter* r = chan_core::plain_first(c->recvq))
+      return unpark(c->word_handoff(c->recvq, r, r->elem, value));
     if (c->count == c->cap && c->recvq.empty() && !c->closed)
       return wait_to_send(c, true, value, where);
   }
@@ -202,10 +201,7 @@ bool chan_recv(chan_core* c, void* out, source_location where) {
     // the buffer: recv_slow).
     chan_waiter* s = chan_core::plain_first(c->sendq);
     if (s != nullptr && c->cap == 0) {
-      c->sendq.remove(s);
-      c->word_copy(out, s->elem);
-      s->success = true;
-      unpark(s->who);
+      unpark(c->word_handoff(c->sendq, s, out, s->elem));
       return true;
     }
     if (c->count == 0 && c->sendq.empty() && !c->closed) return wait_to_recv(c, true, out, where);

@@ -253,6 +253,15 @@ struct chan_core {
         break;
     }
   }
+  // Completes w, the first waiter of q (plain_first), with a word copied
+  // from src to dst (one of them is w->elem); returns its task, to unpark
+  // after the section. REQUIRES(lock), word.
+  task* word_handoff(wait_queue& q, chan_waiter* w, void* dst, const void* src) noexcept {
+    q.remove(w);
+    word_copy(dst, src);
+    w->success = true;
+    return w->who;
+  }
   // buf_put() and buf_take() of a word, inline (REQUIRES(lock), word).
   void word_put(const void* src) noexcept {
     word_copy(buf + (sendx << word_shift), src);
