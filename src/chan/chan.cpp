@@ -114,12 +114,13 @@ bool wait_for_partner(chan_core* c, bool elided, wait_queue& q, void* elem, wait
   return wait_for_partner(c, elided, c->recvq, out, wait_reason::chan_receive, where);
 }
 
-// A send past its fast path (chan_send). `claimed`: the caller already
-// entered the critical section without the lock. Out of line, so that the
+// A send past its fast path (chan_send), which passed on the tenure that
+// fast_safe_point() returned. `claimed`: the caller already entered the
+// critical section without the lock. Out of line, so that the
 // fast path needs no stack frame.
 [[gnu::noinline]] void send_slow(chan_core* c, void* value, source_location where,
                                  std::uint64_t tenure, bool claimed) {
-  if (tenure == 0) tenure = chan_op_begin();
+  if (tenure == kSlowSafePoint) tenure = chan_op_begin();
   if (c == nullptr) park_forever(wait_reason::chan_send_nil, where);
   const bool elided = claimed || c->lock_cs(tenure);
   if (c->closed) {
@@ -143,7 +144,7 @@ bool wait_for_partner(chan_core* c, bool elided, wait_queue& q, void* elem, wait
 // A receive past its fast path; see send_slow().
 [[gnu::noinline]] bool recv_slow(chan_core* c, void* out, source_location where,
                                  std::uint64_t tenure, bool claimed) {
-  if (tenure == 0) tenure = chan_op_begin();
+  if (tenure == kSlowSafePoint) tenure = chan_op_begin();
   if (c == nullptr) park_forever(wait_reason::chan_receive_nil, where);
   const bool elided = claimed || c->lock_cs(tenure);
   if (chan_waiter* s = c->sendq.dequeue()) {
@@ -166,8 +167,10 @@ bool wait_for_partner(chan_core* c, bool elided, wait_queue& q, void* elem, wait
 
 }  // namespace
 
-// Both entry points first try the common cases of one P (procs == 1): a
-// goroutine in the tenure of the P's holder (fast_safe_point), on a
+// Both entry points count their safe point inline (fast_safe_point; the
+// general path calls chan_op_begin() only when that cannot), then try the
+// common cases of one P (procs == 1): a goroutine in the tenure of the P's
+// holder, on a
 // channel of words that it claimed. There the buffer alone, or a plain
 // (non-select) waiter of the other side, completes the operation, with no
 // lock and no call but the waiter's unpark().

@@ -39,7 +39,8 @@
 #include "sched/park.hpp"
 #if defined(WEFT_RELACY)
 // models/relacy builds chan.cpp over a stub of park.hpp, without the
-// scheduler: every thread is a plain thread, outside any tenure.
+// scheduler: every thread is a plain thread, outside any tenure, with no
+// safe point to count.
 namespace weft::detail {
 inline std::uint64_t fast_safe_point() { return 0; }
 }  // namespace weft::detail

@@ -192,7 +192,7 @@ void select_block_forever(source_location where) {
 
 select_outcome select_run(select_case_raw* cases, int n, bool has_default, source_location where) {
   std::uint64_t tenure = fast_safe_point();
-  if (tenure == 0) tenure = chan_op_begin();
+  if (tenure == kSlowSafePoint) tenure = chan_op_begin();
   // Pass 1: poll order over the non-nil cases (inside-out Fisher-Yates),
   // and the deduplicated lock order.
   scratch<int> poll(n);

@@ -75,6 +75,9 @@ void unpark(task* t);
 // the caller switches away; a critical section after a park (select's
 // cleanup) asks chan_solo() again.
 std::uint64_t chan_op_begin();
+// What fast_safe_point() (sched/runtime.hpp) returns when the caller must
+// call chan_op_begin() instead; never a tenure.
+inline constexpr std::uint64_t kSlowSafePoint = ~std::uint64_t{0};
 // The tenure alone, without the safe point (chan_close, chan_size, select's
 // cleanup).
 std::uint64_t chan_solo();

@@ -293,20 +293,24 @@ inline std::uint64_t solo_tenure(machine* m) {
 
 // ---- safe points (sched.cpp) ---------------------------------------------------------
 constexpr std::uint32_t kSlice = 4096;  // channel operations per time slice
-// The channel fast paths' safe point (chan.cpp): if the caller is a
-// goroutine in the running tenure of the solo P's holder, and its slice
-// has room, counts the safe point and returns the tenure. Otherwise
-// returns 0 and counts nothing: the caller takes its slow path, which
-// calls chan_op_begin().
+// The channel entry points' safe point (chan.cpp, select.cpp), inline:
+// counts the safe point of a running goroutine and returns the caller's
+// running tenure (0: none, as for a plain thread or a goroutine of a
+// runtime with several Ps). Returns kSlowSafePoint, counting nothing, when
+// the slice has run out or a tenure must begin: the caller then calls
+// chan_op_begin(), which does either.
 inline std::uint64_t fast_safe_point() {
   machine* m = current_m();
   if (m == nullptr) return 0;
   processor* p = m->p;
-  if (p == nullptr || m->in_blocking || m->curg == nullptr) return 0;
+  if (p == nullptr || m->in_blocking) return 0;
   const std::uint64_t t = p->solo_tenure;
-  const std::uint32_t ops = p->slice_ops.get() + 1;
-  if (t == 0 || ops >= kSlice) return 0;
-  p->slice_ops.set(ops);
+  if (t == 0 && m->rt->solo) return kSlowSafePoint;
+  if (m->curg != nullptr) {
+    const std::uint32_t ops = p->slice_ops.get() + 1;
+    if (ops >= kSlice) return kSlowSafePoint;
+    p->slice_ops.set(ops);
+  }
   return t;
 }
 void solo_start(runtime* rt);  // run_main, before the runtime is published
