@@ -128,7 +128,7 @@ bool wait_for_partner(chan_core* c, bool elided, wait_queue& q, void* elem, wait
     panic("send on closed channel");
   }
   if (chan_waiter* r = c->recvq.dequeue()) {
-    task* t = chan_core::hand_to_receiver(r, c->ops, value);
+    task* t = c->hand_to_receiver(r, value);
     c->unlock_cs(elided);
     unpark(t);
     return;
@@ -179,13 +179,15 @@ void chan_send(chan_core* c, void* value, source_location where) {
   const bool claimed = c != nullptr && c->enter_claimed(tenure);
   if (claimed && c->word) {
     if (c->can_buffer()) {
-      c->word_put(value);
+      c->buf_put(value);
       return;
     }
     // Closed implies no receiver waits (close wakes them all), so this
     // send cannot be one that must panic.
-    if (chan_waiter* r = chan_core::plain_first(c->recvq))
-      return unpark(c->word_handoff(c->recvq, r, r->elem, value));
+    if (chan_waiter* r = chan_core::plain_first(c->recvq)) {
+      c->recvq.remove(r);
+      return unpark(c->hand_to_receiver(r, value));
+    }
     if (c->count == c->cap && c->recvq.empty() && !c->closed)
       return wait_to_send(c, true, value, where);
   }
@@ -197,14 +199,15 @@ bool chan_recv(chan_core* c, void* out, source_location where) {
   const bool claimed = c != nullptr && c->enter_claimed(tenure);
   if (claimed && c->word) {
     if (c->can_unbuffer()) {
-      c->word_take(out);
+      c->buf_take(out);
       return true;
     }
     // A waiting sender of an unbuffered channel (a buffered one's refills
     // the buffer: recv_slow).
     chan_waiter* s = chan_core::plain_first(c->sendq);
     if (s != nullptr && c->cap == 0) {
-      unpark(c->word_handoff(c->sendq, s, out, s->elem));
+      c->sendq.remove(s);
+      unpark(c->take_from_sender(s, out));
       return true;
     }
     if (c->count == 0 && c->sendq.empty() && !c->closed) return wait_to_recv(c, true, out, where);
@@ -252,7 +255,7 @@ chan_status chan_try_send(chan_core* c, void* value) {
     return chan_status::closed;
   }
   if (chan_waiter* r = c->recvq.dequeue()) {
-    task* t = chan_core::hand_to_receiver(r, c->ops, value);
+    task* t = c->hand_to_receiver(r, value);
     c->unlock_cs(elided);
     unpark(t);
     return chan_status::ok;

@@ -134,10 +134,7 @@ struct wait_queue {
 // copyable T is copied inline (a word for the common case), with no call.
 inline void move_elem(const elem_ops* ops, void* dst, void* src) noexcept {
   if (ops->trivial) {
-    if (ops->size == sizeof(std::uint64_t))
-      std::memcpy(dst, src, sizeof(std::uint64_t));
-    else
-      std::memcpy(dst, src, ops->size);
+    std::memcpy(dst, src, ops->size);
     return;
   }
   ops->move_construct(dst, src);
@@ -182,7 +179,9 @@ struct chan_core {
   wait_queue recvq;
   wait_queue sendq;
 
-  unsigned char* slot(std::size_t i) const noexcept { return buf + i * ops->size; }
+  unsigned char* slot(std::size_t i) const noexcept {
+    return buf + (word ? i << word_shift : i * ops->size);
+  }
 
   // Enters a critical section as the caller of tenure t (chan_op_begin;
   // 0: not the solo P's holder) and returns true with *elided set if it
@@ -236,45 +235,6 @@ struct chan_core {
     chan_waiter* w = q.first;
     return w != nullptr && w->sel == nullptr ? w : nullptr;
   }
-  // Copies one word of this channel's size; REQUIRES(word).
-  void word_copy(void* dst, const void* src) const noexcept {
-    if (__builtin_expect(word_shift == 3, 1)) {
-      std::memcpy(dst, src, 8);
-      return;
-    }
-    switch (word_shift) {
-      case 2:
-        std::memcpy(dst, src, 4);
-        break;
-      case 1:
-        std::memcpy(dst, src, 2);
-        break;
-      default:
-        std::memcpy(dst, src, 1);
-        break;
-    }
-  }
-  // Completes w, the first waiter of q (plain_first), with a word copied
-  // from src to dst (one of them is w->elem); returns its task, to unpark
-  // after the section. REQUIRES(lock), word.
-  task* word_handoff(wait_queue& q, chan_waiter* w, void* dst, const void* src) noexcept {
-    q.remove(w);
-    word_copy(dst, src);
-    w->success = true;
-    return w->who;
-  }
-  // buf_put() and buf_take() of a word, inline (REQUIRES(lock), word).
-  void word_put(const void* src) noexcept {
-    word_copy(buf + (sendx << word_shift), src);
-    if (++sendx == cap) sendx = 0;
-    ++count;
-  }
-  void word_take(void* dst) noexcept {
-    word_copy(dst, buf + (recvx << word_shift));
-    if (++recvx == cap) recvx = 0;
-    --count;
-  }
-
   // try_lock_cs() for a caller holding no other channel lock: waits out a
   // running tenure. Returns whether the lock was skipped.
   bool lock_cs(std::uint64_t t) {
@@ -287,16 +247,42 @@ struct chan_core {
     if (!elided) lock.unlock();
   }
 
-  // Buffer operations; REQUIRES(lock).
+  // Copies one word (REQUIRES(word)).
+  void copy_word(void* dst, const void* src) const noexcept {
+    if (__builtin_expect(word_shift == 3, 1)) {
+      std::memcpy(dst, src, 8);
+    } else if (word_shift == 2) {
+      std::memcpy(dst, src, 4);
+    } else if (word_shift == 1) {
+      std::memcpy(dst, src, 2);
+    } else {
+      std::memcpy(dst, src, 1);
+    }
+  }
+  // Moves one element from src into raw storage at dst: a word inline,
+  // anything else through move_elem().
+  void copy_elem(void* dst, void* src) const noexcept {
+    if (word)
+      copy_word(dst, src);
+    else
+      move_elem(ops, dst, src);
+  }
+
+  // Buffer operations; REQUIRES(lock). Each reads `word` once, before its
+  // copy (a store through a char pointer, after which it would be re-read).
   void buf_put(void* src) noexcept {
-    move_elem(ops, slot(sendx), src);
+    copy_elem(slot(sendx), src);
     if (++sendx == cap) sendx = 0;
     ++count;
   }
   void buf_take(void* dst) noexcept {
     void* s = slot(recvx);
-    move_elem(ops, dst, s);
-    destroy_elem(ops, s);
+    if (word) {
+      copy_word(dst, s);
+    } else {
+      move_elem(ops, dst, s);
+      destroy_elem(ops, s);
+    }
     if (++recvx == cap) recvx = 0;
     --count;
   }
@@ -306,17 +292,17 @@ struct chan_core {
   // caller unlocks), or fills/takes the buffer and returns nullptr.
 
   // A sender found a parked receiver `w`: hand the value straight over.
-  static task* hand_to_receiver(chan_waiter* w, const elem_ops* ops, void* src) noexcept {
-    move_elem(ops, w->elem, src);
+  __attribute__((always_inline)) task* hand_to_receiver(chan_waiter* w, void* src) noexcept {
+    copy_elem(w->elem, src);
     w->success = true;
     return w->who;
   }
   // A receiver found a parked sender `w`. Unbuffered: take its value. Buffered
   // (hence full, by Q2): take the head of the buffer and put the sender's
   // value at the tail, keeping FIFO order.
-  task* take_from_sender(chan_waiter* w, void* dst) noexcept {
+  __attribute__((always_inline)) task* take_from_sender(chan_waiter* w, void* dst) noexcept {
     if (cap == 0) {
-      move_elem(ops, dst, w->elem);
+      copy_elem(dst, w->elem);
     } else {
       buf_take(dst);
       buf_put(w->elem);

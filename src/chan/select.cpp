@@ -143,7 +143,7 @@ poll_result poll_case(select_case_raw& k, task** wake, bool* ok) {
   if (k.is_send) {
     if (c->closed) return poll_result::send_on_closed;
     if (chan_waiter* r = c->recvq.dequeue()) {
-      *wake = chan_core::hand_to_receiver(r, c->ops, k.elem);
+      *wake = c->hand_to_receiver(r, k.elem);
       return poll_result::done;
     }
     if (c->count < c->cap) {
@@ -168,17 +168,17 @@ poll_result poll_case(select_case_raw& k, task** wake, bool* ok) {
 }
 
 // Pass 1b's poll of one case as the holder of the solo P on a claimed
-// channel of words whose buffer alone completes it (the fast paths of
-// chan.cpp); returns whether it did.
+// channel of words whose buffer alone completes it (chan.cpp's fast
+// paths, without the lock and the general poll); returns whether it did.
 bool poll_claimed(select_case_raw& k, std::uint64_t tenure) {
   chan_core* c = k.c;
   if (!c->enter_claimed(tenure) || !c->word) return false;
   if (k.is_send) {
     if (!c->can_buffer()) return false;
-    c->word_put(k.elem);
+    c->buf_put(k.elem);
   } else {
     if (!c->can_unbuffer()) return false;
-    c->word_take(k.elem);
+    c->buf_take(k.elem);
   }
   return true;
 }

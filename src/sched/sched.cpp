@@ -292,7 +292,8 @@ void ready(goroutine* g) {
     runtime* rt = m->rt;
     processor* p = m->p;
     if (rt->nprocs.get() == 1) {
-      // runq_put()'s runnext case for one P, inline: no thief, no wakep.
+      // runq_put()'s runnext case for one P, inline (the call and its
+      // frame were a tenth of a pingpong hand-off): no thief, no wakep.
       if (goroutine* old = p->runq.put_next_unshared(g)) runq_put(rt, p, old, false);
       return;
     }
@@ -757,9 +758,13 @@ static void m_main(machine* m) {
 // and a global-queue push, under 1% of the slice.
 
 std::uint64_t chan_op_begin() {
+  const std::uint64_t t = fast_safe_point();
+  if (t != kSlowSafePoint) return t;
+  // The slice ran out, or the solo P's holder has no tenure yet; either
+  // way fast_safe_point() counted nothing.
   machine* m = current_m();
-  if (m != nullptr && m->curg != nullptr && !m->in_blocking && m->p != nullptr) {
-    std::uint32_t ops = m->p->slice_ops.get() + 1;
+  if (m->curg != nullptr) {
+    const std::uint32_t ops = m->p->slice_ops.get() + 1;
     m->p->slice_ops.set(ops);
     if (ops >= kSlice) {
       switch_to_scheduler(m, m->curg, switch_action::yield);
