@@ -114,15 +114,19 @@ bool wait_for_partner(chan_core* c, bool elided, wait_queue& q, void* elem, wait
   return wait_for_partner(c, elided, c->recvq, out, wait_reason::chan_receive, where);
 }
 
+// How a fast path left the caller when it passed on to the general path:
+// outside the critical section, inside it without the lock (a channel its
+// tenure claimed), or inside it holding the lock (send_locked, recv_locked).
+enum class entered : unsigned char { no, elided, locked };
+
 // A send past its fast path (chan_send), which passed on the tenure that
-// fast_safe_point() returned. `claimed`: the caller already entered the
-// critical section without the lock. Out of line, so that the
-// fast path needs no stack frame.
+// fast_safe_point() returned and how far it entered. Out of line, so that
+// the fast path needs no stack frame.
 [[gnu::noinline]] void send_slow(chan_core* c, void* value, source_location where,
-                                 std::uint64_t tenure, bool claimed) {
+                                 std::uint64_t tenure, entered e) {
   if (tenure == kSlowSafePoint) tenure = chan_op_begin();
   if (c == nullptr) park_forever(wait_reason::chan_send_nil, where);
-  const bool elided = claimed || c->lock_cs(tenure);
+  const bool elided = e == entered::no ? c->lock_cs(tenure) : e == entered::elided;
   if (c->closed) {
     c->unlock_cs(elided);
     panic("send on closed channel");
@@ -143,10 +147,10 @@ bool wait_for_partner(chan_core* c, bool elided, wait_queue& q, void* elem, wait
 
 // A receive past its fast path; see send_slow().
 [[gnu::noinline]] bool recv_slow(chan_core* c, void* out, source_location where,
-                                 std::uint64_t tenure, bool claimed) {
+                                 std::uint64_t tenure, entered e) {
   if (tenure == kSlowSafePoint) tenure = chan_op_begin();
   if (c == nullptr) park_forever(wait_reason::chan_receive_nil, where);
-  const bool elided = claimed || c->lock_cs(tenure);
+  const bool elided = e == entered::no ? c->lock_cs(tenure) : e == entered::elided;
   if (chan_waiter* s = c->sendq.dequeue()) {
     task* t = c->take_from_sender(s, out);
     c->unlock_cs(elided);
@@ -165,54 +169,99 @@ bool wait_for_partner(chan_core* c, bool elided, wait_queue& q, void* elem, wait
   return wait_to_recv(c, elided, out, where);
 }
 
+// The fast paths of a caller with no tenure, on a channel of words: the
+// buffer alone completes the operation, under the lock. Out of line, as
+// the general path, so that the solo fast paths stay without a frame.
+[[gnu::noinline]] void send_locked(chan_core* c, void* value, source_location where) {
+  std::uint64_t busy;
+  if (!c->try_lock_shared(&busy)) {
+    solo_wait(busy);
+    return send_slow(c, value, where, 0, entered::no);
+  }
+  if (c->can_buffer()) {
+    c->buf_put(value);
+    c->lock.unlock();
+    return;
+  }
+  send_slow(c, value, where, 0, entered::locked);
+}
+
+[[gnu::noinline]] bool recv_locked(chan_core* c, void* out, source_location where) {
+  std::uint64_t busy;
+  if (!c->try_lock_shared(&busy)) {
+    solo_wait(busy);
+    return recv_slow(c, out, where, 0, entered::no);
+  }
+  if (c->can_unbuffer()) {
+    c->buf_take(out);
+    c->lock.unlock();
+    return true;
+  }
+  return recv_slow(c, out, where, 0, entered::locked);
+}
+
 }  // namespace
 
 // Both entry points count their safe point inline (fast_safe_point; the
 // general path calls chan_op_begin() only when that cannot), then try the
-// common cases of one P (procs == 1): a goroutine in the tenure of the P's
-// holder, on a
-// channel of words that it claimed. There the buffer alone, or a plain
-// (non-select) waiter of the other side, completes the operation, with no
-// lock and no call but the waiter's unpark().
+// common cases on a channel of words:
+// - for a goroutine in the tenure of the only P's holder (procs == 1), on a
+//   channel it claimed: the buffer alone, or a plain (non-select) waiter of
+//   the other side, completes the operation, with no lock and no call but
+//   the waiter's unpark();
+// - for a caller with no tenure (several Ps, or a plain thread): the buffer
+//   alone, under the lock (send_locked, recv_locked).
+// Anything else goes the general way, from inside the section if a fast
+// path entered it.
 void chan_send(chan_core* c, void* value, source_location where) {
   const std::uint64_t tenure = fast_safe_point();
-  const bool claimed = c != nullptr && c->enter_claimed(tenure);
-  if (claimed && c->word) {
-    if (c->can_buffer()) {
-      c->buf_put(value);
-      return;
+  entered e = entered::no;
+  if (c != nullptr && c->word) {
+    if (c->enter_claimed(tenure)) {
+      e = entered::elided;
+      if (c->can_buffer()) {
+        c->buf_put(value);
+        return;
+      }
+      // Closed implies no receiver waits (close wakes them all), so this
+      // send cannot be one that must panic.
+      if (chan_waiter* r = chan_core::plain_first(c->recvq)) {
+        c->recvq.remove(r);
+        return unpark(c->hand_to_receiver(r, value));
+      }
+      if (c->count == c->cap && c->recvq.empty() && !c->closed)
+        return wait_to_send(c, true, value, where);
+    } else if (tenure == 0) {
+      return send_locked(c, value, where);
     }
-    // Closed implies no receiver waits (close wakes them all), so this
-    // send cannot be one that must panic.
-    if (chan_waiter* r = chan_core::plain_first(c->recvq)) {
-      c->recvq.remove(r);
-      return unpark(c->hand_to_receiver(r, value));
-    }
-    if (c->count == c->cap && c->recvq.empty() && !c->closed)
-      return wait_to_send(c, true, value, where);
   }
-  send_slow(c, value, where, tenure, claimed);
+  send_slow(c, value, where, tenure, e);
 }
 
 bool chan_recv(chan_core* c, void* out, source_location where) {
   const std::uint64_t tenure = fast_safe_point();
-  const bool claimed = c != nullptr && c->enter_claimed(tenure);
-  if (claimed && c->word) {
-    if (c->can_unbuffer()) {
-      c->buf_take(out);
-      return true;
+  entered e = entered::no;
+  if (c != nullptr && c->word) {
+    if (c->enter_claimed(tenure)) {
+      e = entered::elided;
+      if (c->can_unbuffer()) {
+        c->buf_take(out);
+        return true;
+      }
+      // A waiting sender of an unbuffered channel (a buffered one's refills
+      // the buffer: recv_slow).
+      chan_waiter* s = chan_core::plain_first(c->sendq);
+      if (s != nullptr && c->cap == 0) {
+        c->sendq.remove(s);
+        unpark(c->take_from_sender(s, out));
+        return true;
+      }
+      if (c->count == 0 && c->sendq.empty() && !c->closed) return wait_to_recv(c, true, out, where);
+    } else if (tenure == 0) {
+      return recv_locked(c, out, where);
     }
-    // A waiting sender of an unbuffered channel (a buffered one's refills
-    // the buffer: recv_slow).
-    chan_waiter* s = chan_core::plain_first(c->sendq);
-    if (s != nullptr && c->cap == 0) {
-      c->sendq.remove(s);
-      unpark(c->take_from_sender(s, out));
-      return true;
-    }
-    if (c->count == 0 && c->sendq.empty() && !c->closed) return wait_to_recv(c, true, out, where);
   }
-  return recv_slow(c, out, where, tenure, claimed);
+  return recv_slow(c, out, where, tenure, e);
 }
 
 void chan_close(chan_core* c) {

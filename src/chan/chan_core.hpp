@@ -194,18 +194,25 @@ struct chan_core {
       *elided = true;
       return true;
     }
-    lock.lock();
     *elided = false;
-    if (t != 0) {
-      // The holder: claim the channel, unless someone else used it.
-      if (!solo_shared) solo_owner = t;
-    } else {
-      solo_shared = true;  // the holder must not claim it again
-      if (solo_owner != 0 && solo_running(solo_owner)) {
-        *busy = solo_owner;
-        lock.unlock();
-        return false;
-      }
+    if (t == 0) return try_lock_shared(busy);
+    lock.lock();
+    // The holder: claim the channel, unless someone else used it.
+    if (!solo_shared) solo_owner = t;
+#if defined(WEFT_MODEL)
+    cs_ghost.write();
+#endif
+    return true;
+  }
+  // try_lock_cs() for a caller with no tenure (t == 0): takes the lock,
+  // unless a tenure that claimed the channel still runs (then as above).
+  bool try_lock_shared(std::uint64_t* busy) {
+    lock.lock();
+    solo_shared = true;  // the holder must not claim it again
+    if (solo_owner != 0 && solo_running(solo_owner)) {
+      *busy = solo_owner;
+      lock.unlock();
+      return false;
     }
 #if defined(WEFT_MODEL)
     cs_ghost.write();
