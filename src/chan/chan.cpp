@@ -170,8 +170,9 @@ enum class entered : unsigned char { no, elided, locked };
 }
 
 // The fast paths of a caller with no tenure, on a channel of words: the
-// buffer alone completes the operation, under the lock. Out of line, as
-// the general path, so that the solo fast paths stay without a frame.
+// buffer, or a plain (non-select) waiter of the other side, completes the
+// operation, under the lock, or the caller parks. Out of line, as the general path, so that the
+// solo fast paths stay without a frame.
 [[gnu::noinline]] void send_locked(chan_core* c, void* value, source_location where) {
   std::uint64_t busy;
   if (!c->try_lock_shared(&busy)) {
@@ -183,6 +184,15 @@ enum class entered : unsigned char { no, elided, locked };
     c->lock.unlock();
     return;
   }
+  // As chan_send's: a closed channel has no receiver waiting.
+  if (chan_waiter* r = chan_core::plain_first(c->recvq)) {
+    c->recvq.remove(r);
+    task* t = c->hand_to_receiver(r, value);
+    c->lock.unlock();
+    return unpark(t);
+  }
+  if (c->count == c->cap && c->recvq.empty() && !c->closed)
+    return wait_to_send(c, false, value, where);
   send_slow(c, value, where, 0, entered::locked);
 }
 
@@ -197,6 +207,16 @@ enum class entered : unsigned char { no, elided, locked };
     c->lock.unlock();
     return true;
   }
+  // A waiting sender: its value (unbuffered), or the buffer's head and its
+  // value to the tail (buffered, hence full).
+  if (chan_waiter* s = chan_core::plain_first(c->sendq)) {
+    c->sendq.remove(s);
+    task* t = c->take_from_sender(s, out);
+    c->lock.unlock();
+    unpark(t);
+    return true;
+  }
+  if (c->count == 0 && c->sendq.empty() && !c->closed) return wait_to_recv(c, false, out, where);
   return recv_slow(c, out, where, 0, entered::locked);
 }
 
@@ -209,8 +229,8 @@ enum class entered : unsigned char { no, elided, locked };
 //   channel it claimed: the buffer alone, or a plain (non-select) waiter of
 //   the other side, completes the operation, with no lock and no call but
 //   the waiter's unpark();
-// - for a caller with no tenure (several Ps, or a plain thread): the buffer
-//   alone, under the lock (send_locked, recv_locked).
+// - for a caller with no tenure (several Ps, or a plain thread): the same,
+//   under the lock (send_locked, recv_locked).
 // Anything else goes the general way, from inside the section if a fast
 // path entered it.
 void chan_send(chan_core* c, void* value, source_location where) {
