@@ -194,9 +194,16 @@ struct chan_core {
       *elided = true;
       return true;
     }
-    *elided = false;
-    if (t == 0) return try_lock_shared(busy);
+    // *elided is written only once the lock is held: select's park commit
+    // (unlock_all_commit) reads the same flags after the goroutine left its
+    // stack, and the woken goroutine, on another M, may be locking again.
+    if (t == 0) {
+      if (!try_lock_shared(busy)) return false;
+      *elided = false;
+      return true;
+    }
     lock.lock();
+    *elided = false;
     // The holder: claim the channel, unless someone else used it.
     if (!solo_shared) solo_owner = t;
 #if defined(WEFT_MODEL)
