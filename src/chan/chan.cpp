@@ -171,8 +171,8 @@ enum class entered : unsigned char { no, elided, locked };
 
 // The fast paths of a caller with no tenure, on a channel of words: the
 // buffer, or a plain (non-select) waiter of the other side, completes the
-// operation, under the lock, or the caller parks. Out of line, as the general path, so that the
-// solo fast paths stay without a frame.
+// operation under the lock, or the caller parks. Out of line, as the
+// general path, so that the solo fast paths stay without a frame.
 [[gnu::noinline]] void send_locked(chan_core* c, void* value, source_location where) {
   std::uint64_t busy;
   if (!c->try_lock_shared(&busy)) {
