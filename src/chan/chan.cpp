@@ -169,31 +169,65 @@ enum class entered : unsigned char { no, elided, locked };
   return wait_to_recv(c, elided, out, where);
 }
 
-// The fast paths of a caller with no tenure, on a channel of words: the
+// The fast paths' cases on a channel of words, inside c's critical section
+// (Elided: entered without the lock, by the tenure that claimed c): the
 // buffer, or a plain (non-select) waiter of the other side, completes the
-// operation under the lock, or the caller parks. Out of line, as the
-// general path, so that the solo fast paths stay without a frame.
+// operation, or nothing is ready and the caller parks; else the general
+// path takes over inside the section. Inline into both fast paths, so that
+// the solo one keeps its tail calls and needs no frame.
+template <bool Elided>
+[[gnu::always_inline]] inline void send_word(chan_core* c, void* value, source_location where) {
+  if (c->can_buffer()) {
+    c->buf_put(value);
+    return c->unlock_cs(Elided);
+  }
+  // Closed implies no receiver waits (close wakes them all), so this send
+  // cannot be one that must panic.
+  if (chan_waiter* r = chan_core::plain_first(c->recvq)) {
+    c->recvq.remove(r);
+    task* t = c->hand_to_receiver(r, value);
+    c->unlock_cs(Elided);
+    return unpark(t);
+  }
+  if (c->count == c->cap && c->recvq.empty() && !c->closed)
+    return wait_to_send(c, Elided, value, where);
+  // Inside the section, the general path needs no tenure.
+  send_slow(c, value, where, 0, Elided ? entered::elided : entered::locked);
+}
+
+template <bool Elided>
+[[gnu::always_inline]] inline bool recv_word(chan_core* c, void* out, source_location where) {
+  if (c->can_unbuffer()) {
+    c->buf_take(out);
+    c->unlock_cs(Elided);
+    return true;
+  }
+  // A waiting sender: its value (unbuffered), or the buffer's head and its
+  // value to the tail (buffered, hence full; under the lock only: the
+  // refill's registers would give the solo path a frame).
+  chan_waiter* s = chan_core::plain_first(c->sendq);
+  if (s != nullptr && (!Elided || c->cap == 0)) {
+    c->sendq.remove(s);
+    task* t = c->take_from_sender(s, out);
+    c->unlock_cs(Elided);
+    unpark(t);
+    return true;
+  }
+  if (c->count == 0 && c->sendq.empty() && !c->closed) return wait_to_recv(c, Elided, out, where);
+  return recv_slow(c, out, where, 0, Elided ? entered::elided : entered::locked);
+}
+
+// The fast paths of a caller with no tenure (several Ps, or a plain
+// thread): the same cases under the lock, once a tenure that claimed the
+// channel and still runs has been waited out. Out of line, as the general
+// path, so that the solo fast paths stay without a frame.
 [[gnu::noinline]] void send_locked(chan_core* c, void* value, source_location where) {
   std::uint64_t busy;
   if (!c->try_lock_shared(&busy)) {
     solo_wait(busy);
     return send_slow(c, value, where, 0, entered::no);
   }
-  if (c->can_buffer()) {
-    c->buf_put(value);
-    c->lock.unlock();
-    return;
-  }
-  // As chan_send's: a closed channel has no receiver waiting.
-  if (chan_waiter* r = chan_core::plain_first(c->recvq)) {
-    c->recvq.remove(r);
-    task* t = c->hand_to_receiver(r, value);
-    c->lock.unlock();
-    return unpark(t);
-  }
-  if (c->count == c->cap && c->recvq.empty() && !c->closed)
-    return wait_to_send(c, false, value, where);
-  send_slow(c, value, where, 0, entered::locked);
+  send_word<false>(c, value, where);
 }
 
 [[gnu::noinline]] bool recv_locked(chan_core* c, void* out, source_location where) {
@@ -202,86 +236,35 @@ enum class entered : unsigned char { no, elided, locked };
     solo_wait(busy);
     return recv_slow(c, out, where, 0, entered::no);
   }
-  if (c->can_unbuffer()) {
-    c->buf_take(out);
-    c->lock.unlock();
-    return true;
-  }
-  // A waiting sender: its value (unbuffered), or the buffer's head and its
-  // value to the tail (buffered, hence full).
-  if (chan_waiter* s = chan_core::plain_first(c->sendq)) {
-    c->sendq.remove(s);
-    task* t = c->take_from_sender(s, out);
-    c->lock.unlock();
-    unpark(t);
-    return true;
-  }
-  if (c->count == 0 && c->sendq.empty() && !c->closed) return wait_to_recv(c, false, out, where);
-  return recv_slow(c, out, where, 0, entered::locked);
+  return recv_word<false>(c, out, where);
 }
 
 }  // namespace
 
 // Both entry points count their safe point inline (fast_safe_point; the
-// general path calls chan_op_begin() only when that cannot), then try the
-// common cases on a channel of words:
-// - for a goroutine in the tenure of the only P's holder (procs == 1), on a
-//   channel it claimed: the buffer alone, or a plain (non-select) waiter of
-//   the other side, completes the operation, with no lock and no call but
-//   the waiter's unpark();
-// - for a caller with no tenure (several Ps, or a plain thread): the same,
-//   under the lock (send_locked, recv_locked).
-// Anything else goes the general way, from inside the section if a fast
-// path entered it.
+// general path calls chan_op_begin() only when that cannot), then, on a
+// channel of words, take the fast paths' cases (send_word, recv_word):
+// - without the lock and with no call but the waiter's unpark(), for a
+//   goroutine in the tenure of the only P's holder (procs == 1) on a
+//   channel it claimed;
+// - under the lock, for a caller with no tenure (send_locked, recv_locked).
+// Anything else goes the general way.
 void chan_send(chan_core* c, void* value, source_location where) {
   const std::uint64_t tenure = fast_safe_point();
-  entered e = entered::no;
   if (c != nullptr && c->word) {
-    if (c->enter_claimed(tenure)) {
-      e = entered::elided;
-      if (c->can_buffer()) {
-        c->buf_put(value);
-        return;
-      }
-      // Closed implies no receiver waits (close wakes them all), so this
-      // send cannot be one that must panic.
-      if (chan_waiter* r = chan_core::plain_first(c->recvq)) {
-        c->recvq.remove(r);
-        return unpark(c->hand_to_receiver(r, value));
-      }
-      if (c->count == c->cap && c->recvq.empty() && !c->closed)
-        return wait_to_send(c, true, value, where);
-    } else if (tenure == 0) {
-      return send_locked(c, value, where);
-    }
+    if (c->enter_claimed(tenure)) return send_word<true>(c, value, where);
+    if (tenure == 0) return send_locked(c, value, where);
   }
-  send_slow(c, value, where, tenure, e);
+  send_slow(c, value, where, tenure, entered::no);
 }
 
 bool chan_recv(chan_core* c, void* out, source_location where) {
   const std::uint64_t tenure = fast_safe_point();
-  entered e = entered::no;
   if (c != nullptr && c->word) {
-    if (c->enter_claimed(tenure)) {
-      e = entered::elided;
-      if (c->can_unbuffer()) {
-        c->buf_take(out);
-        return true;
-      }
-      // A waiting sender of an unbuffered channel (a buffered one's refills
-      // the buffer: recv_slow).
-      chan_waiter* s = chan_core::plain_first(c->sendq);
-      if (s != nullptr && c->cap == 0) {
-        c->sendq.remove(s);
-        unpark(c->take_from_sender(s, out));
-        return true;
-      }
-      if (c->count == 0 && c->sendq.empty() && !c->closed) return wait_to_recv(c, true, out, where);
-    } else if (tenure == 0) {
-      return recv_locked(c, out, where);
-    }
+    if (c->enter_claimed(tenure)) return recv_word<true>(c, out, where);
+    if (tenure == 0) return recv_locked(c, out, where);
   }
-  return recv_slow(c, out, where, tenure, e);
+  return recv_slow(c, out, where, tenure, entered::no);
 }
 
 void chan_close(chan_core* c) {
