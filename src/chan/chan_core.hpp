@@ -194,9 +194,8 @@ struct chan_core {
       *elided = true;
       return true;
     }
-    // *elided is written only once the lock is held: select's park commit
-    // (unlock_all_commit) reads the same flags after the goroutine left its
-    // stack, and the woken goroutine, on another M, may be locking again.
+    // *elided is written only on success (select's lock_all copies it into
+    // its flag for the channel then: select.cpp, S5).
     if (t == 0) {
       if (!try_lock_shared(busy)) return false;
       *elided = false;

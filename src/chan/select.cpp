@@ -30,6 +30,13 @@
 //   S4  the park commit reads the lock-order array only while at least one
 //       of its channels is still locked (after the last unlock the select
 //       may already have returned; Go's selparkcommit has the same rule)
+//   S5  pass 4 writes elided[i] only once it is inside order[i]'s section
+//       again, so the woken select, which may run on another M while the
+//       commit still runs there, never overwrites a flag the commit has yet
+//       to read: the commit reads elided[i] before it releases order[i]'s
+//       lock, or, for a skipped lock (one P), on the only M, before that M
+//       can run the select again. The flags are cells: the checker reports
+//       a write that breaks this as a data race
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -98,10 +105,14 @@ class scratch {
   bool heap_;
 };
 
+// Per order[i]: whether its lock was skipped (solo.cpp). A cell, so that
+// the checker sees the race S5 rules out.
+using elided_flag = sys::cell<bool>;
+
 struct commit_arg {
-  chan_core* const* order;  // deduplicated lock order
-  const bool* elided;       // per order[i]: its lock was skipped (solo.cpp)
-  int last_locked;          // the last i whose lock is held
+  chan_core* const* order;    // deduplicated lock order
+  const elided_flag* elided;  // per order[i]
+  int last_locked;            // the last i whose lock is held
 };
 
 // The park commit: unlock every channel whose lock is held (S4). Reads the
@@ -110,23 +121,25 @@ struct commit_arg {
 bool unlock_all_commit(void* p) {
   const auto* a = static_cast<const commit_arg*>(p);
   chan_core* const* order = a->order;  // copied while every lock is still held
-  const bool* elided = a->elided;
+  const elided_flag* elided = a->elided;
   const int last = a->last_locked;
   for (int i = 0; i <= last; ++i)  // order[i] and elided[i] are read before order[last]'s unlock
-    if (!elided[i]) order[i]->lock.unlock();
+    if (!elided[i].get()) order[i]->lock.unlock();
   return true;
 }
 
 // Enters the critical sections of order[0, n) in that order as tenure t,
 // recording which locks were skipped; when one is claimed by a running
-// tenure, leaves the others, waits it out and starts over.
-void lock_all(chan_core* const* order, int n, std::uint64_t t, bool* elided) {
+// tenure, leaves the others, waits it out and starts over. elided[i] is
+// written only inside order[i]'s section (S5).
+void lock_all(chan_core* const* order, int n, std::uint64_t t, elided_flag* elided) {
   for (;;) {
     int i = 0;
     std::uint64_t busy = 0;
-    while (i < n && order[i]->try_lock_cs(t, &elided[i], &busy)) ++i;
+    bool skipped = false;
+    while (i < n && order[i]->try_lock_cs(t, &skipped, &busy)) elided[i++].set(skipped);
     if (i == n) return;
-    while (i-- > 0) order[i]->unlock_cs(elided[i]);
+    while (i-- > 0) order[i]->unlock_cs(elided[i].get());
     solo_wait(busy);
   }
 }
@@ -241,10 +254,11 @@ select_outcome select_run(select_case_raw* cases, int n, bool has_default, sourc
   const int locks = static_cast<int>(std::unique(order.data(), order.data() + live) - order.data());
 
   // Pass 2: lock all, poll.
-  scratch<bool> elided(locks);
+  scratch<elided_flag> elided(locks);
+  for (int i = 0; i < locks; ++i) ::new (&elided[i]) elided_flag(false);
   lock_all(order.data(), locks, tenure, elided.data());
   auto unlock_all = [&] {
-    for (int i = 0; i < locks; ++i) order[i]->unlock_cs(elided[i]);
+    for (int i = 0; i < locks; ++i) order[i]->unlock_cs(elided[i].get());
   };
   for (int p = 0; p < live; ++p) {
     const int i = poll[p];
@@ -277,7 +291,7 @@ select_outcome select_run(select_case_raw* cases, int n, bool has_default, sourc
     (cases[i].is_send ? cases[i].c->sendq : cases[i].c->recvq).push_back(&w[i]);
   }
   int last_locked = locks - 1;
-  while (last_locked >= 0 && elided[last_locked]) --last_locked;
+  while (last_locked >= 0 && elided[last_locked].get()) --last_locked;
   commit_arg arg{order.data(), elided.data(), last_locked};
   if (last_locked < 0)
     park(wait_reason::select, where, nullptr, nullptr);  // every lock skipped
