@@ -35,6 +35,9 @@ std::uint64_t chan_op_begin() { return 0; }
 std::uint64_t chan_solo() { return 0; }
 bool solo_running(std::uint64_t) { return false; }
 void solo_wait(std::uint64_t) { sys::fatal("park_stub: no channel is ever claimed here"); }
+void park_in_tenure(wait_reason, source_location) {
+  sys::fatal("park_stub: no caller is ever inside a tenure here");
+}
 
 // A Go panic fails the Relacy execution with its message.
 [[noreturn]] void panic(const char* message) { sys::fatal("panic: %s", message); }

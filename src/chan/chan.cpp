@@ -24,15 +24,6 @@ bool unlock_channel(void* arg) {
   return true;
 }
 
-// Parks the caller in c's critical section. An elided section has no lock
-// to release: it ends as the caller switches away (solo.cpp).
-void park_in(chan_core* c, bool elided, wait_reason r, source_location where) {
-  if (elided)
-    park(r, where, nullptr, nullptr);
-  else
-    park(r, where, &unlock_channel, c);
-}
-
 [[noreturn]] void park_forever(wait_reason r, source_location where) {
   park(r, where, nullptr, nullptr);
   // Nothing ever unparks a task blocked on the nil channel.
@@ -91,27 +82,36 @@ namespace {
 // The last case of send and receive: nothing completes the operation now,
 // so the caller queues a waiter record on its stack (in q, elem: the value
 // to send or the storage to receive into) and parks in c's critical
-// section, which the park leaves. Returns whether a partner completed the
-// operation (false: woken by close()).
-bool wait_for_partner(chan_core* c, bool elided, wait_queue& q, void* elem, wait_reason r,
-                      source_location where) {
+// section, which the park leaves: by the commit that unlocks c, or, in a
+// section whose lock was elided, by the switch itself, which ends it
+// (solo.cpp; the caller is then the tenure's goroutine: park.hpp).
+// Returns whether a partner completed the operation (false: woken by
+// close()).
+template <bool Elided>
+[[gnu::always_inline]] inline bool wait_for_partner(chan_core* c, wait_queue& q, void* elem,
+                                                    wait_reason r, source_location where) {
   chan_waiter w;
-  w.who = current_task();
+  w.who = Elided ? tenure_task() : current_task();
   w.elem = elem;
   q.push_back(&w);
-  park_in(c, elided, r, where);
+  if (Elided)
+    park_in_tenure(r, where);
+  else
+    park(r, where, &unlock_channel, c);
   return w.success;
 }
 
-[[gnu::noinline]] void wait_to_send(chan_core* c, bool elided, void* value, source_location where) {
+template <bool Elided>
+[[gnu::noinline]] void wait_to_send(chan_core* c, void* value, source_location where) {
   // A receiver moved *value, or close() woke us.
-  if (!wait_for_partner(c, elided, c->sendq, value, wait_reason::chan_send, where))
+  if (!wait_for_partner<Elided>(c, c->sendq, value, wait_reason::chan_send, where))
     panic("send on closed channel");
 }
 
-[[gnu::noinline]] bool wait_to_recv(chan_core* c, bool elided, void* out, source_location where) {
+template <bool Elided>
+[[gnu::noinline]] bool wait_to_recv(chan_core* c, void* out, source_location where) {
   // A sender filled *out, or close() woke us.
-  return wait_for_partner(c, elided, c->recvq, out, wait_reason::chan_receive, where);
+  return wait_for_partner<Elided>(c, c->recvq, out, wait_reason::chan_receive, where);
 }
 
 // How a fast path left the caller when it passed on to the general path:
@@ -142,7 +142,10 @@ enum class entered : unsigned char { no, elided, locked };
     c->unlock_cs(elided);
     return;
   }
-  wait_to_send(c, elided, value, where);
+  if (elided)
+    wait_to_send<true>(c, value, where);
+  else
+    wait_to_send<false>(c, value, where);
 }
 
 // A receive past its fast path; see send_slow().
@@ -166,7 +169,7 @@ enum class entered : unsigned char { no, elided, locked };
     c->unlock_cs(elided);
     return false;
   }
-  return wait_to_recv(c, elided, out, where);
+  return elided ? wait_to_recv<true>(c, out, where) : wait_to_recv<false>(c, out, where);
 }
 
 // The fast paths' cases on a channel of words, inside c's critical section
@@ -190,7 +193,7 @@ template <bool Elided>
     return unpark(t);
   }
   if (c->count == c->cap && c->recvq.empty() && !c->closed)
-    return wait_to_send(c, Elided, value, where);
+    return wait_to_send<Elided>(c, value, where);
   // Inside the section, the general path needs no tenure.
   send_slow(c, value, where, 0, Elided ? entered::elided : entered::locked);
 }
@@ -213,7 +216,7 @@ template <bool Elided>
     unpark(t);
     return true;
   }
-  if (c->count == 0 && c->sendq.empty() && !c->closed) return wait_to_recv(c, Elided, out, where);
+  if (c->count == 0 && c->sendq.empty() && !c->closed) return wait_to_recv<Elided>(c, out, where);
   return recv_slow(c, out, where, 0, Elided ? entered::elided : entered::locked);
 }
 

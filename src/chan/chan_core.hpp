@@ -43,6 +43,7 @@
 // safe point to count.
 namespace weft::detail {
 inline std::uint64_t fast_safe_point() { return 0; }
+inline task* tenure_task() noexcept { return current_task(); }  // never called: no tenure
 }  // namespace weft::detail
 #else
 #include "sched/runtime.hpp"  // fast_safe_point()

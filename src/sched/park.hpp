@@ -57,6 +57,13 @@ task* current_task() noexcept;
 
 // Park the calling task (see the protocol above). `commit` may be null.
 void park(wait_reason reason, source_location where, bool (*commit)(void*), void* arg);
+// park() without a commit, and current_task(), for a caller inside its
+// lock-elision tenure (chan_op_begin() returned nonzero): that caller is the
+// running goroutine of the solo P's holder, and its elided critical section
+// has no lock for a commit to release (it ends as the goroutine switches
+// away), so these skip the checks for a plain thread and go straight to the
+// switch. tenure_task() is inline, in sched/runtime.hpp.
+void park_in_tenure(wait_reason reason, source_location where);
 // Make a parked task runnable again. Callable from any goroutine, plain
 // thread, or a timer callback; never while holding the lock the task's
 // waiter record is guarded by.

@@ -313,6 +313,9 @@ inline std::uint64_t fast_safe_point() {
   }
   return t;
 }
+// park.hpp's tenure_task(): the running goroutine, for a caller inside its
+// tenure (chan_op_begin() or fast_safe_point() returned nonzero).
+inline task* tenure_task() noexcept { return current_m()->curg; }
 void solo_start(runtime* rt);  // run_main, before the runtime is published
 void solo_end(runtime* rt);    // destroy_runtime
 
