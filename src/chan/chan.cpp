@@ -66,8 +66,9 @@ void chan_release(chan_core* c) noexcept {
   // releaser, sees every other handle's uses before the buffer is destroyed.
   if (c->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   // No waiter can remain: a parked task holds a handle to the channel it
-  // waits on. Values left in the buffer are destroyed exactly once (C1).
-  while (c->count > 0) {
+  // waits on. Values left in the buffer are destroyed exactly once (C1);
+  // trivially destructible ones need no walk over the buffer.
+  while (!c->ops->trivial && c->count > 0) {
     destroy_elem(c->ops, c->slot(c->recvx));
     if (++c->recvx == c->cap) c->recvx = 0;
     --c->count;
