@@ -41,6 +41,14 @@ TEST_P(Deadlock, SendOnFullChannel) {
   expect_report(body, "chan send", line);
 }
 
+// With one P, the channel's first operation claims it and the second
+// parks without its lock (park_in_tenure); the report is the same.
+TEST_P(Deadlock, RecvOnChannelDrainedBefore) {
+  const int line = __LINE__ + 1;
+  auto body = [] { chan<int> ch(1); ch.send(1); (void)ch.recv(); (void)ch.recv(); };
+  expect_report(body, "chan receive", line);
+}
+
 TEST_P(Deadlock, RecvOnNilChannel) {
   const int line = __LINE__ + 1;
   auto body = [] { chan<int> ch; (void)ch.recv(); };
