@@ -68,10 +68,12 @@ void chan_release(chan_core* c) noexcept {
   // No waiter can remain: a parked task holds a handle to the channel it
   // waits on. Values left in the buffer are destroyed exactly once (C1);
   // trivially destructible ones need no walk over the buffer.
-  while (!c->ops->trivial && c->count > 0) {
-    destroy_elem(c->ops, c->slot(c->recvx));
-    if (++c->recvx == c->cap) c->recvx = 0;
-    --c->count;
+  if (!c->ops->trivial) {
+    while (c->count > 0) {
+      destroy_elem(c->ops, c->slot(c->recvx));
+      if (++c->recvx == c->cap) c->recvx = 0;
+      --c->count;
+    }
   }
   std::size_t align = c->ops->align > alignof(chan_core) ? c->ops->align : alignof(chan_core);
   c->~chan_core();

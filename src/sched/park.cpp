@@ -72,15 +72,7 @@ task* current_task() noexcept {
 void park(wait_reason reason, source_location where, bool (*commit)(void*), void* arg) {
   machine* m = current_m();
   goroutine* g = running_g(m);
-  if (g != nullptr) {
-    g->reason = reason;
-    g->where = where;
-    g->commit = commit;
-    g->commit_arg = arg;
-    switch_to_scheduler(m, g, switch_action::park);
-    g->reason = wait_reason::none;
-    return;
-  }
+  if (g != nullptr) return park_goroutine(m, g, reason, where, commit, arg);
   thread_task* t = thread_self();
   t->reason = reason;
   t->where = where;

@@ -257,6 +257,10 @@ void release_runtime_ref(runtime* rt);
 [[noreturn]] void die_with_panic(const char* what, goroutine* g);
 // From g's stack (m is g's current M): switch away asking for `a`.
 void switch_to_scheduler(machine* m, goroutine* g, switch_action a);
+// park()'s goroutine case (park.hpp), g running on m: records the wait and
+// switches away; park_in_tenure() is the same with no commit.
+void park_goroutine(machine* m, goroutine* g, wait_reason reason, source_location where,
+                    bool (*commit)(void*), void* arg);
 void start_machine(runtime* rt, processor* p, bool spinning);  // sched lock NOT held
 void wakep(runtime* rt);
 bool pidle_get_and_acquire(runtime* rt, machine* m);

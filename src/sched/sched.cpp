@@ -673,7 +673,7 @@ static void execute(machine* m, goroutine* g) {
   return next;
 }
 
-// switch_to_scheduler()'s body, inline into it and into park_in_tenure().
+// switch_to_scheduler()'s body, inline into it and into park_g().
 [[gnu::always_inline]] static inline void switch_away(machine* m, goroutine* g, switch_action a) {
   goroutine* next = nullptr;
   if (a == switch_action::park || a == switch_action::exit) next = direct_successor(m);
@@ -705,19 +705,32 @@ static void execute(machine* m, goroutine* g) {
 
 void switch_to_scheduler(machine* m, goroutine* g, switch_action a) { switch_away(m, g, a); }
 
-// park.hpp. park()'s goroutine case with no commit, for the goroutine of a
-// tenure (the caller's elided section ends with the switch): one frame
-// between the channel operation's wait and the switch, instead of park()'s
-// and switch_to_scheduler()'s.
+// park()'s goroutine case: the wait the deadlock report and the park
+// commit read, then the switch. Inline into both entry points below.
+[[gnu::always_inline]] static inline void park_g(machine* m, goroutine* g, wait_reason reason,
+                                                 source_location where, bool (*commit)(void*),
+                                                 void* arg) {
+  g->reason = reason;
+  g->where = where;
+  g->commit = commit;
+  g->commit_arg = arg;
+  switch_away(m, g, switch_action::park);
+  g->reason = wait_reason::none;
+}
+
+void park_goroutine(machine* m, goroutine* g, wait_reason reason, source_location where,
+                    bool (*commit)(void*), void* arg) {
+  park_g(m, g, reason, where, commit, arg);
+}
+
+// park.hpp. park() with no commit, for the goroutine of a tenure (the
+// caller's elided section ends with the switch): one frame between the
+// channel operation's wait and the switch, and no check for a plain thread.
 void park_in_tenure(wait_reason reason, source_location where) {
   machine* m = current_m();
   goroutine* g = m->curg;
   if (g == nullptr) sys::fatal("weft: scheduler: a blocking channel operation outside a goroutine");
-  g->reason = reason;
-  g->where = where;
-  g->commit = nullptr;
-  switch_away(m, g, switch_action::park);
-  g->reason = wait_reason::none;
+  park_g(m, g, reason, where, nullptr, nullptr);
 }
 
 [[noreturn]] void die_with_panic(const char* what, goroutine* g);
